@@ -1,0 +1,73 @@
+# Keeping Babies Safe. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: help venv migrate demo run test test-fast test-browser lint typecheck check evaluate assets lock system-packages test-postgres clean
+
+help: ## List the targets with what they do
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
+
+$(BIN)/python: requirements.lock
+	@command -v uv >/dev/null || $(PYTHON) -m pip install --quiet uv
+	@test -x $(BIN)/python || uv venv --quiet --python $$($(PYTHON) -c 'import sys; print(sys.executable)') $(VENV)
+	uv pip sync --quiet --python $(BIN)/python requirements.lock
+	@touch $(BIN)/python
+
+venv: $(BIN)/python ## Create .venv from the hashed lock file (uv)
+
+lock: ## Re-resolve requirements.lock from pyproject.toml, with hashes
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --quiet -o requirements.lock
+
+migrate: venv ## Migrate the database (SQLite in db.sqlite3 unless DATABASE_URL is set)
+	$(BIN)/python manage.py migrate --no-input
+
+demo: migrate ## Load the synthetic demo families and personas (idempotent)
+	KBS_DEMO_MODE=true $(BIN)/python manage.py load_demo
+
+run: demo ## Set up and serve on http://127.0.0.1:8000 with demo data
+	@echo ""
+	@echo "  Keeping Babies Safe is running at http://$(HOST):$(PORT)/"
+	@echo "  Sign in as a demo persona at http://$(HOST):$(PORT)/demo/personas/"
+	@echo ""
+	KBS_DEMO_MODE=true $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+system-packages: ## Install the Debian packages the tests need, if missing (as root)
+	@scripts/system-packages.sh
+
+lint: venv ## Ruff, and the check that views read records only through access modules
+	$(BIN)/ruff check .
+	@scripts/check-access-lint.sh
+
+typecheck: venv ## mypy (strict for actions and access modules)
+	$(BIN)/mypy kbs
+
+check: lint typecheck ## Lint and type checks, plus Django's system checks
+	$(BIN)/python manage.py check --fail-level WARNING
+	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
+
+test: system-packages venv check ## Everything: checks and the whole suite, browser tests included
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: venv ## The suite without the browser tests
+	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+test-browser: system-packages venv ## Only the browser journeys (Chromium + axe)
+	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+test-postgres: system-packages venv ## The whole suite against a throwaway PostgreSQL cluster
+	scripts/with-postgres.sh $(MAKE) test
+
+evaluate: venv ## Evaluate a tool: make evaluate TOOL=safer-sleep ANSWERS=file.json [SETTINGS='{...}']
+	@$(BIN)/python manage.py evaluate --tool "$(TOOL)" --answers "$(ANSWERS)" $(if $(SETTINGS),--settings-json '$(SETTINGS)')
+
+assets: ## Rebuild the committed NHS.UK frontend CSS/JS and axe (needs Node and npm)
+	scripts/build-assets.sh
+
+clean: ## Remove the environment, the local database and caches
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles var .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Keeping Babies Safe: a multi-agency record for families with babies."""

@@ -1,0 +1,39 @@
+"""What a person may do. Roles are data (accounts.Role); permissions are this enum.
+
+`has_permission` is the one check every view, action and access function uses.
+"""
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kbs.accounts.models import User
+
+
+class Permission(StrEnum):
+    # Working with families the person's agency is involved with.
+    VIEW_FAMILY = "view_family"
+    REGISTER_FAMILY = "register_family"
+    EDIT_FAMILY = "edit_family"
+    FIND_BABY = "find_baby"
+    RECORD_INVOLVEMENT = "record_involvement"
+    BREAK_GLASS = "break_glass"
+    # Safeguarding leads: every family their agency has ever been involved with, and their audit.
+    VIEW_AGENCY_FAMILIES = "view_agency_families"
+    SEARCH_AUDIT_AGENCY = "search_audit_agency"
+    # Partnership-wide.
+    SEARCH_AUDIT_ALL = "search_audit_all"
+    VIEW_AGGREGATES = "view_aggregates"
+    MANAGE_PARTNERSHIP_SETTINGS = "manage_partnership_settings"
+    # Assessments.
+    COMPLETE_ASSESSMENT = "complete_assessment"
+    RECORD_BIRTHMARK = "record_birthmark"
+    SIGN_OFF_URGENT = "sign_off_urgent"
+    USE_API = "use_api"
+
+
+def has_permission(user: "User", permission: Permission) -> bool:
+    """True when any of the user's roles grants the permission. Inactive users have none."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return permission in user.permissions

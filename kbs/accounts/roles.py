@@ -1,0 +1,112 @@
+"""The roles KBS ships with. They are synced into accounts.Role after every migrate.
+
+Each description is written for information-governance reviewers: who holds the role, what they
+can see and what they can do.
+"""
+
+from dataclasses import dataclass
+
+from kbs.accounts.permissions import Permission as P
+
+PRACTITIONER = [
+    P.VIEW_FAMILY,
+    P.REGISTER_FAMILY,
+    P.EDIT_FAMILY,
+    P.FIND_BABY,
+    P.RECORD_INVOLVEMENT,
+    P.BREAK_GLASS,
+    P.COMPLETE_ASSESSMENT,
+    P.USE_API,
+]
+
+
+@dataclass(frozen=True)
+class RoleDefinition:
+    slug: str
+    name: str
+    description: str
+    permissions: tuple[P, ...]
+    is_health_professional: bool = False
+
+
+ROLES = [
+    RoleDefinition(
+        "health-visitor",
+        "Health visitor",
+        "Specialist community public health nurse. Sees families their agency is involved with, "
+        "registers families, records everyone in a baby's life and completes the partnership's tools. "
+        "A registered health professional, so can confirm birthmarks.",
+        (*PRACTITIONER, P.RECORD_BIRTHMARK),
+        is_health_professional=True,
+    ),
+    RoleDefinition(
+        "midwife",
+        "Midwife",
+        "Hospital or community midwife. Same access as other practitioners, from pregnancy booking "
+        "onwards. A registered health professional, so can confirm birthmarks.",
+        (*PRACTITIONER, P.RECORD_BIRTHMARK),
+        is_health_professional=True,
+    ),
+    RoleDefinition(
+        "gp",
+        "GP",
+        "General practitioner. Sees families their practice is involved with. A registered health "
+        "professional, so can confirm birthmarks.",
+        (*PRACTITIONER, P.RECORD_BIRTHMARK),
+        is_health_professional=True,
+    ),
+    RoleDefinition(
+        "paediatrician",
+        "Paediatrician",
+        "Hospital or community paediatrician. Sees families their agency is involved with and can "
+        "confirm birthmarks.",
+        (*PRACTITIONER, P.RECORD_BIRTHMARK),
+        is_health_professional=True,
+    ),
+    RoleDefinition(
+        "practitioner",
+        "Practitioner",
+        "Social worker, police officer, early help, housing or probation worker. Sees only families "
+        "their agency is involved with; can find whether a baby is known and record an involvement "
+        "with a reason, or take time-limited emergency access with a written reason.",
+        tuple(PRACTITIONER),
+    ),
+    RoleDefinition(
+        "safeguarding-lead",
+        "Safeguarding lead",
+        "The named safeguarding lead of an agency. Sees every family the agency is or was involved "
+        "with, searches the agency's audit trail, is told of emergency access, and can countersign the "
+        "reason when urgent same-day steps could not be taken.",
+        (*PRACTITIONER, P.VIEW_AGENCY_FAMILIES, P.SEARCH_AUDIT_AGENCY, P.SIGN_OFF_URGENT),
+    ),
+    RoleDefinition(
+        "analyst",
+        "Partnership analyst",
+        "Works on partnership-level figures. Sees counts only, never names, NHS numbers, addresses or "
+        "any page about a single family.",
+        (P.VIEW_AGGREGATES,),
+    ),
+    RoleDefinition(
+        "administrator",
+        "Partnership administrator",
+        "Looks after the service for the partnership: partnership settings and the whole audit trail. "
+        "Has no access to family records unless also given a practitioner role.",
+        (P.SEARCH_AUDIT_ALL, P.MANAGE_PARTNERSHIP_SETTINGS, P.VIEW_AGGREGATES),
+    ),
+]
+
+
+def sync_roles(**_: object) -> None:
+    """Create or update the shipped roles so that their permissions match this file."""
+    from kbs.accounts.models import Role
+
+    for definition in ROLES:
+        Role.objects.update_or_create(
+            slug=definition.slug,
+            defaults={
+                "name": definition.name,
+                "description": definition.description,
+                "permissions": [p.value for p in definition.permissions],
+                "is_health_professional": definition.is_health_professional,
+            },
+        )

@@ -1,0 +1,67 @@
+"""Writing to the audit trail. Every action and access function calls `record_event`."""
+
+import contextvars
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from kbs.audit.models import Action, AuditEvent
+
+_client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("kbs_client_ip", default=None)
+
+
+class ClientAddressMiddleware:
+    """Remembers the client address of the current request so that audit rows carry it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _client_ip.set(request.META.get("REMOTE_ADDR"))
+        try:
+            return self.get_response(request)
+        finally:
+            _client_ip.reset(token)
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def record_event(
+    *,
+    by: Any,
+    action: Action,
+    summary: str,
+    obj: models.Model | None = None,
+    family: Any = None,
+    detail: dict[str, Any] | None = None,
+    actor_name: str = "",
+) -> AuditEvent:
+    """Append one row to the audit trail. `by` may be None (for a failed sign-in, say)."""
+    actor = by if getattr(by, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        at=timezone.now(),
+        actor=actor,
+        actor_name=actor_name or (str(actor) if actor else ""),
+        actor_agency_id=getattr(actor, "agency_id", None),
+        action=action,
+        object_type=(obj._meta.model_name or "") if obj is not None else "",
+        object_id=str(getattr(obj, "public_id", None) or getattr(obj, "pk", "")) if obj is not None else "",
+        family=family,
+        summary=summary[:300],
+        detail=jsonable(detail or {}),
+        ip_address=_client_ip.get(),
+    )

@@ -1,0 +1,42 @@
+"""The Jinja2 environment: our templates first, then the NHS.UK frontend macros."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.middleware.csrf import get_token
+from django.templatetags.static import static
+from django.urls import reverse
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
+
+from kbs.core import presenters
+from kbs.core.forms import error_summary_items, field_kind, field_params
+from kbs.core.navigation import nav_items
+
+
+def url(name: str, *args: Any, **kwargs: Any) -> str:
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def environment(**options: Any) -> Environment:
+    # The NHS.UK macros are written for Nunjucks and rely on chained lookups of missing values.
+    options["loader"] = ChoiceLoader([options["loader"], PackageLoader("nhsuk_frontend_jinja")])
+    options["undefined"] = ChainableUndefined
+    options.setdefault("extensions", [])
+    env = Environment(**options)  # noqa: S701 - autoescape is passed in by the Django backend
+    env.globals.update(
+        {
+            "static": static,
+            "url": url,
+            "csrf_token_value": get_token,
+            "get_messages": messages.get_messages,
+            "field_kind": field_kind,
+            "field_params": field_params,
+            "error_summary_items": error_summary_items,
+            "nav_items": nav_items,
+            "gestation": presenters.gestation,
+            "demo_mode": settings.DEMO_MODE,
+        }
+    )
+    env.filters.update(presenters.FILTERS)
+    return env

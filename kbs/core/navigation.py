@@ -1,0 +1,26 @@
+"""The header's navigation: only the places the signed-in person can use."""
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from kbs.accounts.permissions import Permission, has_permission
+
+NAVIGATION = [
+    ("families:mine", "My families", Permission.VIEW_FAMILY),
+    ("families:register", "Register a family", Permission.REGISTER_FAMILY),
+    ("families:find", "Find a baby", Permission.FIND_BABY),
+    ("audit:search", "Audit trail", Permission.SEARCH_AUDIT_AGENCY),
+    ("audit:search", "Audit trail", Permission.SEARCH_AUDIT_ALL),
+]
+
+
+def nav_items(request: HttpRequest) -> list[dict[str, object]]:
+    items: list[dict[str, object]] = []
+    seen: set[str] = set()
+    for name, text, permission in NAVIGATION:
+        href = reverse(name)
+        if href in seen or not has_permission(request.user, permission):  # type: ignore[arg-type]
+            continue
+        seen.add(href)
+        items.append({"href": href, "text": text, "current": request.path.startswith(href)})
+    return items

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from kbs.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("overview/", views.overview, name="overview"),
+    path("accessibility/", views.accessibility, name="accessibility"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("health/", views.health, name="health"),
+    path("hello/", views.hello, name="hello"),
+]

@@ -1,0 +1,89 @@
+"""Pages that belong to no single record: home, errors, statements, health check."""
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from kbs.accounts.models import Agency
+from kbs.accounts.permissions import Permission, has_permission
+from kbs.families.models import Baby, Family, Involvement
+
+# Counts below this are shown as "<5" so that nobody can be picked out from a small number.
+SMALL_NUMBER = 5
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("accounts:sign_in")
+    if has_permission(user, Permission.VIEW_FAMILY):
+        return redirect("families:mine")
+    if has_permission(user, Permission.VIEW_AGGREGATES):
+        return redirect("core:overview")
+    if has_permission(user, Permission.SEARCH_AUDIT_ALL):
+        return redirect("audit:search")
+    return render(request, "core/no_access.jinja", {"title": "You have no access yet"})
+
+
+def suppress(count: int) -> str:
+    return "<5" if 0 < count < SMALL_NUMBER else f"{count:,}"
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """Partnership figures: counts only, never a name, NHS number or address."""
+    if not has_permission(request.user, Permission.VIEW_AGGREGATES):  # type: ignore[arg-type]
+        raise Http404("Page not found")
+    today = timezone.localdate()
+    babies = Baby.objects.aggregate(
+        born=Count("id", filter=Q(date_of_birth__isnull=False)),
+        unborn=Count("id", filter=Q(date_of_birth__isnull=True)),
+        under_one=Count("id", filter=Q(date_of_birth__gt=today.replace(year=today.year - 1))),
+    )
+    by_agency = (
+        Agency.objects.annotate(
+            families=Count("involvements", filter=Q(involvements__ended_on__isnull=True), distinct=True)
+        )
+        .filter(families__gt=0)
+        .order_by("-families", "name")
+    )
+    rows: list[dict[str, Any]] = [{"agency": a.name, "families": suppress(a.families)} for a in by_agency]
+    return render(request, "core/overview.jinja", {
+        "title": "Partnership overview",
+        "families": suppress(Family.objects.count()),
+        "born": suppress(babies["born"]),
+        "unborn": suppress(babies["unborn"]),
+        "under_one": suppress(babies["under_one"]),
+        "involvements": suppress(Involvement.objects.filter(ended_on__isnull=True).count()),
+        "rows": rows,
+    })
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/accessibility.jinja", {"title": "Accessibility statement"})
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/privacy.jinja", {"title": "Privacy notice"})
+
+
+def health(request: HttpRequest) -> HttpResponse:
+    Family.objects.exists()
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def hello(request: HttpRequest) -> HttpResponse:
+    """The benchmark's baseline: the cheapest response the stack can give."""
+    return HttpResponse("hello", content_type="text/plain")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "core/not_found.jinja", {"title": "Page not found"}, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/server_error.jinja", {"title": "Sorry, there is a problem with the service"}, status=500)

@@ -1,0 +1,249 @@
+"""Every change to families, babies, people, involvements and emergency access.
+
+Each action runs in one transaction, takes `by=` (who acted) and writes its own audit event. Edits
+take the `expected_version` the form was built from and raise `StaleEdit` if the record has moved on.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+from kbs.accounts.models import User
+from kbs.accounts.permissions import Permission, has_permission
+from kbs.audit.actions import jsonable, record_event
+from kbs.audit.models import Action
+from kbs.families import notices
+from kbs.families.models import Baby, BreakGlass, Family, Involvement, LawfulBasis, Person
+
+
+class NotAllowed(Exception):
+    """The user lacks the permission an action needs (views have already checked, so this is a bug guard)."""
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    label: str
+    saved: Any
+    yours: Any
+
+
+class StaleEdit(Exception):
+    """Someone saved the record after this form was opened. Carries the record as it is now and
+    the fields where what was submitted differs from what is saved."""
+
+    def __init__(self, current: models.Model, differences: list[FieldChange]) -> None:
+        super().__init__("The record was changed by someone else")
+        self.current = current
+        self.differences = differences
+
+
+def _require(by: User, permission: Permission) -> None:
+    if not has_permission(by, permission):
+        raise NotAllowed(permission)
+
+
+def _apply_edit(record: models.Model, expected_version: int, changes: dict[str, Any]) -> dict[str, list[Any]]:
+    """Lock the row, check its version, apply the changes and bump the version. Returns the
+    field-by-field before/after for the audit trail."""
+    model = type(record)
+    current = model.objects.select_for_update().get(pk=record.pk)  # type: ignore[attr-defined]
+    if current.version != expected_version:
+        differences = [
+            FieldChange(name, str(getattr(model._meta.get_field(name), "verbose_name", name)), getattr(current, name), value)
+            for name, value in changes.items()
+            if getattr(current, name) != value
+        ]
+        raise StaleEdit(current, differences)
+    before_after = {
+        name: [jsonable(getattr(current, name)), jsonable(value)]
+        for name, value in changes.items()
+        if getattr(current, name) != value
+    }
+    for name, value in changes.items():
+        setattr(current, name, value)
+    current.version += 1
+    current.full_clean()
+    current.save()
+    record.__dict__.update(current.__dict__)
+    return before_after
+
+
+@transaction.atomic
+def register_family(
+    *,
+    by: User,
+    family: dict[str, Any],
+    baby: dict[str, Any],
+    reason: str,
+    lawful_basis: str = LawfulBasis.PUBLIC_TASK,
+) -> Family:
+    """Register a household with a baby (born or unborn) and record the registering agency's
+    involvement, as lead agency, so that its staff can see the family."""
+    _require(by, Permission.REGISTER_FAMILY)
+    if by.agency_id is None:
+        raise NotAllowed("a person with no agency cannot register a family")
+    new_family = Family(**family, created_by=by)
+    new_family.full_clean()
+    new_family.save()
+    new_baby = Baby(family=new_family, **baby)
+    new_baby.full_clean()
+    new_baby.save()
+    Involvement.objects.create(
+        family=new_family,
+        agency_id=by.agency_id,
+        team_id=by.team_id,
+        lead_professional=by,
+        is_lead_agency=True,
+        reason=reason,
+        lawful_basis=lawful_basis,
+        started_on=timezone.localdate(),
+        created_by=by,
+    )
+    record_event(
+        by=by,
+        action=Action.CREATE,
+        obj=new_family,
+        family=new_family,
+        summary=f"Registered the family with {new_baby.display_name}",
+        detail={"family": family, "baby": baby, "reason": reason},
+    )
+    return new_family
+
+
+@transaction.atomic
+def update_family(*, by: User, family: Family, expected_version: int, changes: dict[str, Any]) -> Family:
+    """Change a household's address, language or interpreter need."""
+    _require(by, Permission.EDIT_FAMILY)
+    before_after = _apply_edit(family, expected_version, changes)
+    record_event(
+        by=by, action=Action.UPDATE, obj=family, family=family, summary="Changed the household details",
+        detail=before_after,
+    )
+    return family
+
+
+@transaction.atomic
+def add_person(*, by: User, family: Family, details: dict[str, Any]) -> Person:
+    """Add someone in the baby's life to the family."""
+    _require(by, Permission.EDIT_FAMILY)
+    person = Person(family=family, **details)
+    person.full_clean()
+    person.save()
+    record_event(
+        by=by, action=Action.CREATE, obj=person, family=family,
+        summary=f"Added {person} ({person.get_relationship_display()})", detail=details,
+    )
+    return person
+
+
+@transaction.atomic
+def update_person(*, by: User, person: Person, expected_version: int, changes: dict[str, Any]) -> Person:
+    """Change what is recorded about someone in the baby's life."""
+    _require(by, Permission.EDIT_FAMILY)
+    before_after = _apply_edit(person, expected_version, changes)
+    record_event(
+        by=by, action=Action.UPDATE, obj=person, family=person.family, summary=f"Changed details of {person}",
+        detail=before_after,
+    )
+    return person
+
+
+@transaction.atomic
+def update_baby(*, by: User, baby: Baby, expected_version: int, changes: dict[str, Any]) -> Baby:
+    """Change what is recorded about a baby."""
+    _require(by, Permission.EDIT_FAMILY)
+    before_after = _apply_edit(baby, expected_version, changes)
+    record_event(
+        by=by, action=Action.UPDATE, obj=baby, family=baby.family, summary=f"Changed details of {baby.display_name}",
+        detail=before_after,
+    )
+    return baby
+
+
+@transaction.atomic
+def record_birth(*, by: User, baby: Baby, expected_version: int, birth: dict[str, Any]) -> Baby:
+    """The unborn baby's record becomes the baby's record: same row, so its history carries over."""
+    _require(by, Permission.EDIT_FAMILY)
+    if baby.is_born:
+        raise NotAllowed("this baby's birth is already recorded")
+    before_after = _apply_edit(baby, expected_version, birth)
+    record_event(
+        by=by, action=Action.UPDATE, obj=baby, family=baby.family, summary=f"Recorded the birth of {baby.display_name}",
+        detail=before_after,
+    )
+    return baby
+
+
+@transaction.atomic
+def record_involvement(
+    *, by: User, family: Family, reason: str, lawful_basis: str = LawfulBasis.PUBLIC_TASK
+) -> Involvement:
+    """Record that the user's agency is working with a family, with the reason. Tells the other
+    involved agencies' safeguarding leads."""
+    _require(by, Permission.RECORD_INVOLVEMENT)
+    if by.agency_id is None:
+        raise NotAllowed("a person with no agency cannot record an involvement")
+    existing = Involvement.objects.filter(family=family, agency_id=by.agency_id, ended_on__isnull=True).first()
+    if existing is not None:
+        return existing
+    involvement = Involvement(
+        family=family,
+        agency_id=by.agency_id,
+        team_id=by.team_id,
+        lead_professional=by,
+        reason=reason,
+        lawful_basis=lawful_basis,
+        started_on=timezone.localdate(),
+        created_by=by,
+    )
+    involvement.full_clean()
+    involvement.save()
+    record_event(
+        by=by, action=Action.INVOLVEMENT, obj=involvement, family=family,
+        summary=f"Recorded that {by.agency} is involved", detail={"reason": reason, "lawful_basis": lawful_basis},
+    )
+    transaction.on_commit(lambda: notices.involvement_recorded(involvement))
+    return involvement
+
+
+@transaction.atomic
+def end_involvement(*, by: User, involvement: Involvement, ended_on: date | None = None) -> Involvement:
+    """Close the user's agency's involvement. Its staff stop seeing the family (leads still can)."""
+    _require(by, Permission.RECORD_INVOLVEMENT)
+    if involvement.agency_id != by.agency_id:
+        raise NotAllowed("only the agency's own staff can end its involvement")
+    involvement.ended_on = ended_on or timezone.localdate()
+    involvement.is_lead_agency = False
+    involvement.full_clean()
+    involvement.save(update_fields=["ended_on", "is_lead_agency"])
+    record_event(
+        by=by, action=Action.INVOLVEMENT, obj=involvement, family=involvement.family,
+        summary=f"Ended {involvement.agency}'s involvement",
+    )
+    return involvement
+
+
+@transaction.atomic
+def take_break_glass(*, by: User, family: Family, reason: str) -> BreakGlass:
+    """Emergency access for a few hours, with a written reason. The safeguarding lead of the agency
+    that leads on the family is told at once."""
+    _require(by, Permission.BREAK_GLASS)
+    reason = reason.strip()
+    if len(reason) < 10:
+        raise ValueError("Explain why you need emergency access, in at least 10 characters")
+    now = timezone.now()
+    grant = BreakGlass.objects.create(
+        family=family, user=by, reason=reason, started_at=now,
+        expires_at=now + timedelta(hours=settings.KBS_BREAK_GLASS_HOURS),
+    )
+    record_event(
+        by=by, action=Action.BREAK_GLASS, obj=family, family=family,
+        summary=f"Took emergency access for {settings.KBS_BREAK_GLASS_HOURS} hours", detail={"reason": reason},
+    )
+    transaction.on_commit(lambda: notices.break_glass_taken(grant))
+    return grant

@@ -1,0 +1,179 @@
+"""Settings for Keeping Babies Safe, read from environment variables (see .env.example).
+
+KBS_ENV chooses the profile: "development" (the default, used by `make run` and the tests) or
+"production", where a missing secret fails loudly and demo mode is refused.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_str(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None:
+        raise ImproperlyConfigured(f"The environment variable {name} must be set in production.")
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+KBS_ENV = env_str("KBS_ENV", "development")
+if KBS_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"KBS_ENV must be 'development' or 'production', not {KBS_ENV!r}.")
+PRODUCTION = KBS_ENV == "production"
+
+DEBUG = env_bool("KBS_DEBUG", not PRODUCTION)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("KBS_DEBUG cannot be on in production.")
+
+# Demo mode loads synthetic families and offers persona sign-in buttons. Never in production.
+DEMO_MODE = env_bool("KBS_DEMO_MODE", not PRODUCTION)
+if PRODUCTION and DEMO_MODE:
+    raise ImproperlyConfigured("KBS_DEMO_MODE cannot be on in production: personas must never exist there.")
+
+SECRET_KEY = env_str("KBS_SECRET_KEY", None if PRODUCTION else "kbs-development-only-not-a-secret")
+ALLOWED_HOSTS = env_list("KBS_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "kbs.core",
+    "kbs.accounts",
+    "kbs.families",
+    "kbs.audit",
+    "kbs.tools",
+    "kbs.api",
+]
+if DEMO_MODE:
+    INSTALLED_APPS.append("kbs.nonprod")
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kbs.core.middleware.SecurityHeadersMiddleware",
+    "kbs.audit.actions.ClientAddressMiddleware",
+]
+
+ROOT_URLCONF = "kbs.urls"
+WSGI_APPLICATION = "kbs.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "kbs.core.jinja.environment", "autoescape": True},
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers carry on while one request writes; IMMEDIATE avoids lock upgrades mid-transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:sign_in"
+LOGIN_REDIRECT_URL = "families:mine"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# Outside production, serve straight from the apps' static folders (no collectstatic step).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("KBS_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# Mail: a file backend in demo mode so that notices can be read without a mail server.
+EMAIL_BACKEND = env_str(
+    "KBS_EMAIL_BACKEND",
+    "django.core.mail.backends.filebased.EmailBackend"
+    if DEMO_MODE
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_FILE_PATH = env_str("KBS_EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+EMAIL_HOST = env_str("KBS_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env_str("KBS_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = env_str("KBS_FROM_EMAIL", "keeping-babies-safe@example.nhs.uk")
+
+# How long break-glass (emergency) access lasts.
+KBS_BREAK_GLASS_HOURS = 3
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("KBS_LOG_LEVEL", "WARNING")},
+}
+
+# Used in e-mails, which hold links but never names.
+KBS_BASE_URL = env_str("KBS_BASE_URL", None if PRODUCTION else "http://127.0.0.1:8000")

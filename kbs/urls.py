@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.urls import include, path
+
+from kbs.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("", include("kbs.core.urls")),
+    path("", include("kbs.accounts.urls")),
+    path("", include("kbs.families.urls")),
+    path("audit/", include("kbs.audit.urls")),
+]
+if settings.DEMO_MODE:
+    urlpatterns.append(path("demo/", include("kbs.nonprod.urls")))
+
+handler404 = "kbs.core.views.not_found"
+handler500 = "kbs.core.views.server_error"
+handler403 = "kbs.core.views.not_found"
