@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("kbs.accounts.urls")),
     path("", include("kbs.families.urls")),
     path("audit/", include("kbs.audit.urls")),
+    path("api/", include("kbs.api.urls")),
 ]
 if settings.DEMO_MODE:
     urlpatterns.append(path("demo/", include("kbs.nonprod.urls")))

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -443,6 +443,12 @@ REASONS: dict[str, list[str]] = {
 
 # --- The load ---------------------------------------------------------------------------------------
 
+class Writer(Protocol):
+    """Where progress lines go: a text file, or a management command's stdout."""
+
+    def write(self, text: str, /) -> Any: ...
+
+
 def ensure_demo_mode() -> None:
     """Personas and invented families must never exist outside demo mode."""
     if not settings.DEMO_MODE:
@@ -465,7 +471,7 @@ def demo_counts() -> dict[str, int]:
     }
 
 
-def load_demo_data(*, families: int = 200, seed: int = DEFAULT_SEED, stdout: TextIO | None = None) -> dict[str, int]:
+def load_demo_data(*, families: int = 200, seed: int = DEFAULT_SEED, stdout: Writer | None = None) -> dict[str, int]:
     """Load the demo agencies, staff, personas and `families` invented households, all in one
     transaction. Does nothing if the demo data are already loaded. Returns the counts of rows."""
     ensure_demo_mode()
@@ -816,7 +822,8 @@ class _Loader:
             maybe(HEALTH_VISITING_AGENCY, 0.1, AgencyType.HEALTH_VISITING, area.health_visiting_team)
             recent = age_days is not None and age_days <= 42
             maybe(midwifery_agency, 0.7 if recent else 0.0, AgencyType.MATERNITY, midwifery_team)
-            maybe(area.gp_practice, 0.3, AgencyType.GP_PRACTICE)
+            # The GP persona's practice records more of its families, so that its persona has plenty to see.
+            maybe(area.gp_practice, 0.55 if area.gp_practice == GP_PRACTICE else 0.3, AgencyType.GP_PRACTICE)
             maybe(area.social_care, 0.11, AgencyType.CHILDRENS_SOCIAL_CARE)
             maybe(CHESTERFIELD_ED, 0.03, AgencyType.EMERGENCY_DEPARTMENT)
             maybe(CAFCASS, 0.015, "cafcass")

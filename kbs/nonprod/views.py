@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from kbs.accounts.models import User
 from kbs.nonprod.personas import PERSONAS, persona_user
 
 
@@ -18,7 +19,10 @@ def personas(request: HttpRequest) -> HttpResponse:
         key = request.POST.get("persona", "")
         if key not in keys:
             raise Http404("Page not found")
-        user = persona_user(key)
+        try:
+            user = persona_user(key)
+        except User.DoesNotExist:
+            raise Http404("Demo data are not loaded: run make demo") from None
         auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("home")
     return render(request, "nonprod/personas.jinja", {"title": "Sign in as a demo persona", "personas": PERSONAS})
