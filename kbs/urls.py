@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("kbs.core.urls")),
     path("", include("kbs.accounts.urls")),
     path("", include("kbs.families.urls")),
+    path("", include("kbs.tools.urls")),
     path("audit/", include("kbs.audit.urls")),
     path("api/", include("kbs.api.urls")),
 ]

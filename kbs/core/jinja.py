@@ -12,6 +12,8 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 from kbs.core import presenters
 from kbs.core.forms import error_summary_items, field_kind, field_params
 from kbs.core.navigation import nav_items
+from kbs.tools import presenters as tool_presenters
+from kbs.tools.labels import action_label
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
@@ -38,5 +40,7 @@ def environment(**options: Any) -> Environment:
             "demo_mode": settings.DEMO_MODE,
         }
     )
+    env.globals.update(tool_presenters.GLOBALS)
     env.filters.update(presenters.FILTERS)
+    env.filters["action_label"] = action_label
     return env

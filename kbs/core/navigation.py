@@ -9,6 +9,10 @@ NAVIGATION = [
     ("families:mine", "My families", Permission.VIEW_FAMILY),
     ("families:register", "Register a family", Permission.REGISTER_FAMILY),
     ("families:find", "Find a baby", Permission.FIND_BABY),
+    ("tools:sign_off_list", "Sign-off", Permission.SIGN_OFF_URGENT),
+    ("tools:catalogue", "Tools", Permission.COMPLETE_ASSESSMENT),
+    ("core:overview", "Overview", Permission.VIEW_AGGREGATES),
+    ("tools:settings", "Tool settings", Permission.MANAGE_PARTNERSHIP_SETTINGS),
     ("audit:search", "Audit trail", Permission.SEARCH_AUDIT_AGENCY),
     ("audit:search", "Audit trail", Permission.SEARCH_AUDIT_ALL),
 ]

@@ -17,7 +17,7 @@ from kbs.accounts.models import User
 from kbs.accounts.permissions import Permission, has_permission
 from kbs.audit.actions import record_event
 from kbs.audit.models import Action
-from kbs.families.models import Baby, BreakGlass, Family, Involvement, Person
+from kbs.families.models import Baby, Birthmark, BreakGlass, Family, Involvement, Person
 
 NOT_FOUND = "Page not found"
 
@@ -49,7 +49,7 @@ def may_see_family(user: User, family: Family) -> bool:
     return visible_families(user).filter(pk=family.pk).exists()
 
 
-def _uuid(value: Any) -> UUID:
+def parse_public_id(value: Any) -> UUID:
     try:
         return value if isinstance(value, UUID) else UUID(str(value))
     except ValueError:
@@ -60,7 +60,7 @@ def family_for(user: User, public_id: Any, *, need: Permission = Permission.VIEW
     """The family with this id if the user may see it and has `need`; Http404 otherwise. Audited."""
     if not has_permission(user, need):
         raise Http404(NOT_FOUND)
-    family = visible_families(user).filter(public_id=_uuid(public_id)).first()
+    family = visible_families(user).filter(public_id=parse_public_id(public_id)).first()
     if family is None:
         raise Http404(NOT_FOUND)
     if audit:
@@ -74,7 +74,7 @@ def baby_for(user: User, public_id: Any, *, need: Permission = Permission.VIEW_F
         raise Http404(NOT_FOUND)
     baby = (
         Baby.objects.select_related("family")
-        .filter(public_id=_uuid(public_id), family__in=visible_families(user))
+        .filter(public_id=parse_public_id(public_id), family__in=visible_families(user))
         .first()
     )
     if baby is None:
@@ -90,7 +90,7 @@ def person_for(user: User, public_id: Any, *, need: Permission = Permission.VIEW
         raise Http404(NOT_FOUND)
     person = (
         Person.objects.select_related("family")
-        .filter(public_id=_uuid(public_id), family__in=visible_families(user))
+        .filter(public_id=parse_public_id(public_id), family__in=visible_families(user))
         .first()
     )
     if person is None:
@@ -105,7 +105,7 @@ def family_for_break_glass(user: User, public_id: Any) -> Family:
     as a view, because nothing about the family is shown until access is taken."""
     if not has_permission(user, Permission.BREAK_GLASS):
         raise Http404(NOT_FOUND)
-    family = Family.objects.filter(public_id=_uuid(public_id)).first()
+    family = Family.objects.filter(public_id=parse_public_id(public_id)).first()
     if family is None:
         raise Http404(NOT_FOUND)
     return family
@@ -118,6 +118,11 @@ def involvements_of(family: Family) -> QuerySet[Involvement]:
         .select_related("agency", "team", "lead_professional")
         .order_by("ended_on", "-is_lead_agency", "started_on")
     )
+
+
+def birthmarks_of(baby: Baby) -> QuerySet[Birthmark]:
+    """A baby's documented birthmarks, for a caller already allowed to see the baby."""
+    return Birthmark.objects.filter(baby=baby).select_related("confirmed_by")
 
 
 def active_break_glass(user: User, family: Family) -> BreakGlass | None:

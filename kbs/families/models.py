@@ -227,3 +227,34 @@ class BreakGlass(models.Model):
 
     def __str__(self) -> str:
         return f"Emergency access by {self.user} until {self.expires_at:%H:%M %d %b %Y}"
+
+
+class BirthmarkKind(models.TextChoices):
+    CDM = "congenital_dermal_melanocytosis", "Congenital dermal melanocytosis (a blue-grey birthmark)"
+    HAEMANGIOMA = "haemangioma", "Haemangioma (a strawberry mark)"
+    OTHER = "other", "Another birthmark"
+
+
+class Birthmark(models.Model):
+    """A birthmark confirmed by a registered health professional, so that a later mark in the same
+    place can be told apart from a bruise on evidence, not memory."""
+
+    baby = models.ForeignKey(Baby, on_delete=models.PROTECT, related_name="birthmarks")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=40, choices=BirthmarkKind.choices)
+    # Body map region codes, the same as the bruising tool's `mark_regions`.
+    regions = models.JSONField()
+    size_mm = models.PositiveIntegerField("size in millimetres")
+    colour = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    observed_on = models.DateField()
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    confirmed_by_role = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["observed_on", "id"]
+        constraints = [models.CheckConstraint(condition=Q(size_mm__gte=1, size_mm__lte=500), name="birthmark_size_range")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on baby {self.baby_id}"

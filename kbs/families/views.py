@@ -185,10 +185,19 @@ def edit_person(request: HttpRequest, person_id: str) -> HttpResponse:
 
 @login_required
 def baby_page(request: HttpRequest, baby_id: str) -> HttpResponse:
+    from kbs.tools import access as tool_access
+    from kbs.tools.actions import tools_for
+    from kbs.tools.spec import get_spec
+
     baby = access.baby_for(request.user, baby_id)  # type: ignore[arg-type]
     return render(request, "families/baby.jinja", {
         "title": baby.display_name, "baby": baby, "family": baby.family, "back_link": baby.family.get_absolute_url(),
         "can_edit": has_permission(request.user, Permission.EDIT_FAMILY),  # type: ignore[arg-type]
+        "can_assess": has_permission(request.user, Permission.COMPLETE_ASSESSMENT),  # type: ignore[arg-type]
+        "can_record_birthmark": has_permission(request.user, Permission.RECORD_BIRTHMARK),  # type: ignore[arg-type]
+        "tools": [get_spec(slug) for slug in tools_for(baby)],
+        "assessments": list(tool_access.assessments_of(baby)),
+        "birthmarks": list(access.birthmarks_of(baby)),
     })
 
 

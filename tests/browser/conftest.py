@@ -12,7 +12,6 @@ Every page a test visits goes through `check(page)`, which runs axe-core's WCAG 
 
 import json
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -22,39 +21,21 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from kbs.nonprod.personas import PERSONAS_BY_KEY
+from tests.browser.helpers import AXE_LOG, Server, new_context
 
 ROOT = Path(__file__).resolve().parents[2]
-AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 CHROMIUM = Path(os.environ.get("KBS_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
 ]
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 DEMO_FAMILIES = 30
 SERVER_START_SECONDS = 60
-
-
-@dataclass
-class Server:
-    url: str
-    mail_dir: Path
-
-    def __call__(self, path: str) -> str:
-        return self.url + path
-
-    def mails(self) -> list[str]:
-        """Every e-mail the server has written to its mail folder, as text, oldest first."""
-        files = sorted(self.mail_dir.glob("*"), key=lambda f: f.stat().st_mtime)
-        return [f.read_text(encoding="utf-8", errors="replace") for f in files if f.is_file()]
 
 
 def _free_port() -> int:
@@ -183,15 +164,6 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-def new_context(browser: Browser, **options: Any) -> BrowserContext:
-    """A context that lets axe in: the site's CSP allows no inline script, and axe is injected inline."""
-    options.setdefault("bypass_csp", True)
-    options.setdefault("viewport", {"width": 1280, "height": 900})
-    context = browser.new_context(**options)
-    context.set_default_timeout(10_000)
-    return context
-
-
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
     context = new_context(browser)
@@ -204,87 +176,8 @@ def page(context: BrowserContext) -> Page:
     return context.new_page()
 
 
-# ---------------------------------------------------------------------------------------------------
-# Helpers the journeys share
-# ---------------------------------------------------------------------------------------------------
-
-AXE_RUN = """async (tags) => {
-  const results = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
-  return results.violations.map(v => ({
-    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-    nodes: v.nodes.map(n => ({target: n.target, html: n.html, summary: n.failureSummary})),
-  }));
-}"""
-
-
-def axe_violations(page: Page) -> list[dict[str, Any]]:
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE_JS))
-    return list(page.evaluate(AXE_RUN, AXE_TAGS))
-
-
-def format_violations(url: str, violations: list[dict[str, Any]]) -> str:
-    lines = [f"axe found {len(violations)} WCAG 2.2 AA violation(s) on {url}:"]
-    for v in violations:
-        lines.append(f"- {v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
-        for node in v["nodes"]:
-            lines.append(f"    at {' '.join(map(str, node['target']))}: {node['html'][:200]}")
-            lines.append("      " + (node["summary"] or "").replace("\n", "\n      "))
-    return "\n".join(lines)
-
-
-# Every (url, violations) pair found in this session, for the summary at the end.
-AXE_LOG: list[dict[str, Any]] = []
-
-
-def check(page: Page) -> Page:
-    """Assert the page now showing has no WCAG 2.2 AA violations that axe can find."""
-    page.wait_for_load_state("load")
-    violations = axe_violations(page)
-    AXE_LOG.append({"url": page.url, "title": page.title(), "violations": [v["id"] for v in violations]})
-    assert not violations, format_violations(page.url, violations)
-    return page
-
-
-def visit(page: Page, url: str, *, status: int = 200) -> Page:
-    """Go to a URL, check its status and its accessibility."""
-    response = page.goto(url)
-    assert response is not None
-    assert response.status == status, f"GET {url} answered {response.status}, expected {status}"
-    return check(page)
-
-
-def submit(page: Page, button_name: str | re.Pattern[str], *, status: int | None = None) -> Page:
-    """Press a submit button, wait for the next page, and check it."""
-    with page.expect_navigation() as navigation:
-        page.get_by_role("button", name=button_name).click()
-    response = navigation.value
-    if status is not None:
-        assert response is not None
-        assert response.status == status, f"{page.url} answered {response.status}, expected {status}"
-    return check(page)
-
-
-def sign_in_as(page: Page, server: Server, key: str) -> Page:
-    """Sign in through the demo persona page, as the persona with this key (see kbs.nonprod.personas)."""
-    persona = PERSONAS_BY_KEY[key]
-    visit(page, server("/demo/personas/"))
-    button = page.get_by_role("button", name=re.compile("^" + re.escape(persona.job_title)))
-    with page.expect_navigation():
-        button.click()
-    check(page)
-    assert persona.full_name in page.content(), f"signed in as {key}, but the header does not name {persona.full_name}"
-    return page
-
-
-def sign_out(page: Page, server: Server) -> None:
-    visit(page, server("/sign-out/"))
-    submit(page, "Sign out")
-    assert page.url.endswith("/signed-out/")
-
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """With KBS_AXE_REPORT set, write every page checked and what axe found there (for the report)."""
+    """With KBS_AXE_REPORT=<file>, write every page checked and what axe found there."""
     target = os.environ.get("KBS_AXE_REPORT")
     if target:
         Path(target).write_text(json.dumps(AXE_LOG, indent=2), encoding="utf-8")

@@ -15,6 +15,12 @@ from kbs.families import actions
 from kbs.families.models import Baby, BreakGlass, Family, Involvement, Person
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    # Django's PBKDF2 costs about 0.2 s a user and the cast has seven; these tests are not about hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _last_event() -> AuditEvent:
     return AuditEvent.objects.order_by("-id").first()
 

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from kbs.tools import views
+
+app_name = "tools"
+urlpatterns = [
+    path("tools/", views.catalogue, name="catalogue"),
+    path("tools/settings/", views.partnership_settings, name="settings"),
+    path("babies/<str:baby_id>/assessments/<slug:slug>/start/", views.start, name="start"),
+    path("assessments/sign-off/", views.sign_off_list, name="sign_off_list"),
+    path("assessments/<str:assessment_id>/", views.outcome, name="assessment"),
+    path("assessments/<str:assessment_id>/section/<slug:section_id>/", views.section, name="section"),
+    path("assessments/<str:assessment_id>/check/", views.check, name="check"),
+    path("assessments/<str:assessment_id>/complete/", views.complete, name="complete"),
+    path("assessments/<str:assessment_id>/discard/", views.discard, name="discard"),
+    path("assessments/<str:assessment_id>/correct/", views.correct, name="correct"),
+    path("assessments/<str:assessment_id>/sign-off/", views.sign_off, name="sign_off"),
+    path("assessments/<str:assessment_id>/fhir.json", views.fhir_response, name="fhir_response"),
+]
