@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "kbs.families",
     "kbs.audit",
     "kbs.tools",
+    "kbs.chronology",
     "kbs.api",
 ]
 if DEMO_MODE:

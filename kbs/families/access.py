@@ -6,6 +6,7 @@ involved with in the past. Nobody else sees a family page. "Not there" and "not 
 same Http404, so a refusal tells nothing. Every successful read of a page writes an audit row.
 """
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -146,6 +147,20 @@ class Match:
         self.baby = baby if visible else None
 
 
+def _matches(user: User, babies: QuerySet[Baby]) -> list[Match]:
+    found = list(babies.select_related("family")[:20])
+    family_ids = [b.family_id for b in found]
+    visible_ids = set(visible_families(user).filter(pk__in=family_ids).values_list("pk", flat=True))
+    involvements: dict[int, list[str]] = {}
+    for family_id, agency_name in (
+        Involvement.objects.filter(family_id__in=family_ids, ended_on__isnull=True)
+        .order_by("agency__name")
+        .values_list("family_id", "agency__name")
+    ):
+        involvements.setdefault(family_id, []).append(agency_name)
+    return [Match(b, involvements.get(b.family_id, []), b.family_id in visible_ids) for b in found]
+
+
 def find_babies(
     user: User,
     *,
@@ -158,25 +173,13 @@ def find_babies(
     """Babies matching an NHS number, or a last name + date of birth + postcode. Audited as a search."""
     if not has_permission(user, Permission.FIND_BABY):
         raise Http404(NOT_FOUND)
-    babies = Baby.objects.select_related("family")
     if nhs_number:
-        babies = babies.filter(nhs_number=nhs_number)
+        babies = Baby.objects.filter(nhs_number=nhs_number)
     else:
-        babies = babies.filter(
+        babies = Baby.objects.filter(
             family_name__iexact=family_name.strip(), date_of_birth=date_of_birth, family__postcode=postcode
         )
-    found = list(babies[:20])
-    visible_ids = set(
-        visible_families(user).filter(pk__in=[b.family_id for b in found]).values_list("pk", flat=True)
-    )
-    involvements: dict[int, list[str]] = {}
-    for family_id, agency_name in (
-        Involvement.objects.filter(family_id__in=[b.family_id for b in found], ended_on__isnull=True)
-        .order_by("agency__name")
-        .values_list("family_id", "agency__name")
-    ):
-        involvements.setdefault(family_id, []).append(agency_name)
-    matches = [Match(b, involvements.get(b.family_id, []), b.family_id in visible_ids) for b in found]
+    matches = _matches(user, babies)
     if audit:
         terms = {"nhs_number": nhs_number} if nhs_number else {
             "family_name": family_name, "date_of_birth": date_of_birth, "postcode": postcode
@@ -188,17 +191,32 @@ def find_babies(
     return matches
 
 
-def possible_duplicates(user: User, *, nhs_number: str, family_name: str, date_of_birth: Any, postcode: str) -> tuple[list[Match], list[Match]]:
-    """For registration: (exact NHS number matches, close name + date of birth + postcode matches)."""
-    exact = find_babies(user, nhs_number=nhs_number, audit=False) if nhs_number else []
-    close: list[Match] = []
-    if family_name and date_of_birth and postcode:
-        close = [
-            m for m in find_babies(
-                user, family_name=family_name, date_of_birth=date_of_birth, postcode=postcode, audit=False
-            )
-            if m.baby_id not in {e.baby_id for e in exact}
-        ]
+def possible_duplicates(
+    user: User,
+    *,
+    nhs_number: str,
+    family_name: str,
+    date_of_birth: Any,
+    postcode: str,
+    expected_delivery_date: Any = None,
+) -> tuple[list[Match], list[Match]]:
+    """For registration: (babies with this NHS number, close matches). A close match is a baby born
+    the same day with the same last name or at the same postcode, or an unborn baby due within two
+    weeks at the same postcode."""
+    if not has_permission(user, Permission.FIND_BABY):
+        raise Http404(NOT_FOUND)
+    exact = _matches(user, Baby.objects.filter(nhs_number=nhs_number)) if nhs_number else []
+    close_filter = Q(pk__in=[])
+    if date_of_birth:
+        close_filter |= Q(date_of_birth=date_of_birth) & (
+            Q(family_name__iexact=family_name.strip()) | Q(family__postcode=postcode)
+        )
+    if expected_delivery_date and postcode:
+        close_filter |= Q(
+            family__postcode=postcode,
+            expected_delivery_date__range=(expected_delivery_date - timedelta(days=14), expected_delivery_date + timedelta(days=14)),
+        )
+    close = [m for m in _matches(user, Baby.objects.filter(close_filter)) if m.baby_id not in {e.baby_id for e in exact}]
     if exact or close:
         record_event(
             by=user, action=Action.SEARCH, summary="Checked a new registration for duplicates",

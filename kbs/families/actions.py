@@ -16,6 +16,8 @@ from kbs.accounts.models import User
 from kbs.accounts.permissions import Permission, has_permission
 from kbs.audit.actions import jsonable, record_event
 from kbs.audit.models import Action
+from kbs.chronology.actions import add_entry
+from kbs.chronology.models import Kind, Significance
 from kbs.families import notices
 from kbs.families.models import Baby, BreakGlass, Family, Involvement, LawfulBasis, Person
 
@@ -112,6 +114,8 @@ def register_family(
         summary=f"Registered the family with {new_baby.display_name}",
         detail={"family": family, "baby": baby, "reason": reason},
     )
+    add_entry(by=by, family=new_family, baby=new_baby, kind=Kind.FAMILY, significance=Significance.NOTABLE,
+              summary=f"Family registered by {by.agency}: {reason}", link=new_family.get_absolute_url(), source=new_family)
     return new_family
 
 
@@ -138,6 +142,9 @@ def add_person(*, by: User, family: Family, details: dict[str, Any]) -> Person:
         by=by, action=Action.CREATE, obj=person, family=family,
         summary=f"Added {person} ({person.get_relationship_display()})", detail=details,
     )
+    add_entry(by=by, family=family, kind=Kind.PERSON, summary=f"{person} added: {person.get_relationship_display().lower()}"
+              + (", lives in the home" if person.lives_in_household else "") + (", regular carer" if person.regular_carer else ""),
+              link=person.get_absolute_url(), source=person)
     return person
 
 
@@ -150,6 +157,10 @@ def update_person(*, by: User, person: Person, expected_version: int, changes: d
         by=by, action=Action.UPDATE, obj=person, family=person.family, summary=f"Changed details of {person}",
         detail=before_after,
     )
+    if before_after:
+        add_entry(by=by, family=person.family, kind=Kind.PERSON, summary=f"Details of {person} changed: "
+                  + ", ".join(str(Person._meta.get_field(name).verbose_name) for name in before_after),
+                  link=person.get_absolute_url(), source=person)
     return person
 
 
@@ -176,6 +187,8 @@ def record_birth(*, by: User, baby: Baby, expected_version: int, birth: dict[str
         by=by, action=Action.UPDATE, obj=baby, family=baby.family, summary=f"Recorded the birth of {baby.display_name}",
         detail=before_after,
     )
+    add_entry(by=by, family=baby.family, baby=baby, kind=Kind.BIRTH, significance=Significance.NOTABLE,
+              summary=f"{baby.display_name} born on {baby.date_of_birth:%d %B %Y}", link=baby.get_absolute_url(), source=baby)
     return baby
 
 
@@ -207,6 +220,8 @@ def record_involvement(
         by=by, action=Action.INVOLVEMENT, obj=involvement, family=family,
         summary=f"Recorded that {by.agency} is involved", detail={"reason": reason, "lawful_basis": lawful_basis},
     )
+    add_entry(by=by, family=family, kind=Kind.INVOLVEMENT, summary=f"{by.agency} started working with the family: {reason}",
+              source=involvement)
     transaction.on_commit(lambda: notices.involvement_recorded(involvement))
     return involvement
 
@@ -225,6 +240,8 @@ def end_involvement(*, by: User, involvement: Involvement, ended_on: date | None
         by=by, action=Action.INVOLVEMENT, obj=involvement, family=involvement.family,
         summary=f"Ended {involvement.agency}'s involvement",
     )
+    add_entry(by=by, family=involvement.family, kind=Kind.INVOLVEMENT,
+              summary=f"{involvement.agency} stopped working with the family", source=involvement)
     return involvement
 
 
@@ -245,5 +262,7 @@ def take_break_glass(*, by: User, family: Family, reason: str) -> BreakGlass:
         by=by, action=Action.BREAK_GLASS, obj=family, family=family,
         summary=f"Took emergency access for {settings.KBS_BREAK_GLASS_HOURS} hours", detail={"reason": reason},
     )
+    add_entry(by=by, family=family, kind=Kind.BREAK_GLASS, significance=Significance.NOTABLE,
+              summary=f"Emergency access taken by {by} ({by.agency}): {reason}", source=grant)
     transaction.on_commit(lambda: notices.break_glass_taken(grant))
     return grant

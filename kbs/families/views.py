@@ -61,6 +61,7 @@ def register_family(request: HttpRequest) -> HttpResponse:
             request.user,  # type: ignore[arg-type]
             nhs_number=baby["nhs_number"], family_name=baby["family_name"],
             date_of_birth=baby["date_of_birth"], postcode=form.cleaned_data["postcode"],
+            expected_delivery_date=baby["expected_delivery_date"],
         )
         if exact:
             form.add_error("nhs_number", "A baby with this NHS number is already registered")

@@ -14,6 +14,8 @@ from kbs.accounts.models import User
 from kbs.accounts.permissions import Permission, has_permission
 from kbs.audit.actions import record_event
 from kbs.audit.models import Action
+from kbs.chronology.actions import add_entry
+from kbs.chronology.models import Kind, Significance
 from kbs.families.actions import NotAllowed, StaleEdit
 from kbs.families.models import Baby
 from kbs.tools import notices
@@ -137,6 +139,20 @@ def start_assessment(
     return assessment
 
 
+SIGNIFICANCE = {"universal": Significance.ROUTINE, "raised": Significance.ROUTINE, "high": Significance.NOTABLE,
+                "urgent": Significance.SIGNIFICANT, "emergency": Significance.SIGNIFICANT}
+
+
+def _chronicle(by: User, assessment: Assessment, title: str) -> None:
+    fired = ", ".join(flag["rule"] for flag in (assessment.outcome or {}).get("flags", [])) or "no rule fired"
+    add_entry(
+        by=by, family=assessment.family, baby=assessment.baby, kind=Kind.ASSESSMENT,
+        significance=SIGNIFICANCE.get(assessment.level, Significance.NOTABLE),
+        summary=f"{title}{' (correction)' if assessment.corrects_id else ''}: {assessment.level} ({fired})",
+        link=assessment.get_absolute_url(), source=assessment,
+    )
+
+
 def _lock_draft(assessment: Assessment, expected_version: int | None) -> Assessment:
     current = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if current.status != Status.DRAFT:
@@ -230,6 +246,7 @@ def complete_assessment(
         summary=f"Completed a {spec.title.lower()}: {outcome.level}",
         detail={"level": outcome.level, "fired": outcome.fired, "actions": current.confirmed_actions},
     )
+    _chronicle(by, current, spec.title)
     if outcome.level in URGENT_LEVELS and current.lead_notified_at is None:
         transaction.on_commit(lambda: notices.urgent_outcome(current, outcome.level))
     return current
@@ -259,6 +276,7 @@ def sign_off_assessment(*, by: User, assessment: Assessment, note: str) -> Asses
         summary=f"Signed off a {current.level} assessment without recorded same-day steps",
         detail={"note": current.sign_off_note, "reason": current.steps_not_recorded_reason},
     )
+    _chronicle(current.completed_by or by, current, get_spec(current.tool_slug).title)
     return current
 
 

@@ -113,7 +113,7 @@ def _answer_rows(spec: Any, answers: dict[str, Any]) -> list[dict[str, Any]]:
             value = answers.get(item_id)
             labels = {c.code: c.label for c in item.codes}
             if isinstance(value, list):
-                shown = ", ".join(labels.get(v, v) for v in value)
+                shown = ", ".join(labels.get(str(v), str(v)) for v in value)
             elif value is None:
                 shown = "Not answered"
             else:

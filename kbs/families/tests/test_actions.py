@@ -250,7 +250,8 @@ def test_record_involvement_emails_other_agencies_leads_on_commit(
     assert "Test Police" in message.body
     assert "Domestic abuse report" in message.body
     assert str(family.public_id) in message.body
-    assert "Amelia" not in message.body and "Hart" not in message.body
+    assert "Amelia" not in message.body
+    assert "Hart" not in message.body
 
 
 def test_record_involvement_emails_nobody_before_commit(family: Family, cast: dict[str, User], mailoutbox: list[Any]) -> None:
