@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "kbs.audit",
     "kbs.tools",
     "kbs.chronology",
+    "kbs.contacts",
+    "kbs.concerns",
     "kbs.api",
 ]
 if DEMO_MODE:

@@ -42,7 +42,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     babies = Baby.objects.aggregate(
         born=Count("id", filter=Q(date_of_birth__isnull=False)),
         unborn=Count("id", filter=Q(date_of_birth__isnull=True)),
-        under_one=Count("id", filter=Q(date_of_birth__gt=today.replace(year=today.year - 1))),
+        # A year before 29 February is 28 February (replace() alone raises on that day).
+        under_one=Count("id", filter=Q(date_of_birth__gt=today.replace(
+            year=today.year - 1, day=28 if (today.month, today.day) == (2, 29) else today.day))),
     )
     by_agency = (
         Agency.objects.annotate(

@@ -2,11 +2,13 @@
 
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from kbs.accounts.models import Role, User
 from kbs.conftest import TEST_NHS_NUMBERS, baby_details
@@ -94,6 +96,20 @@ def test_overview_suppresses_small_numbers(client: Client, cast: dict[str, User]
     assert _card(page, "Families") == "&lt;5"
     assert _card(page, "Active agency involvements") == "&lt;5"
     assert _card(page, "Unborn babies") == "0"  # nought picks nobody out
+
+
+def test_overview_counts_babies_under_one_on_29_february(
+    client: Client, cast: dict[str, User], make_family: Callable[..., Family], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 29 February 2028 has no twin a year earlier: a baby born on 28 February 2027 has just turned one.
+    for born in [date(2027, 2, 28)] * 5 + [date(2027, 3, 1)] * 5:
+        make_family(baby=baby_details(nhs_number="", date_of_birth=born))
+    monkeypatch.setattr(timezone, "localdate", lambda *args: date(2028, 2, 29))
+    client.force_login(cast["analyst"])
+    response = client.get(reverse("core:overview"))
+    assert response.status_code == 200
+    assert _card(_text(response), "Babies born") == "10"
+    assert _card(_text(response), "Babies under one") == "5"
 
 
 @pytest.mark.parametrize("persona", ["health_visitor", "lead", "midwife", "police", "outsider"])

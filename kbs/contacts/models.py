@@ -1,0 +1,123 @@
+"""Contacts with a family, the three messages given to each person at a contact, and life events.
+
+The three messages are safe sleep, safe handling (including the ICON messages about crying) and
+safe space. Each is recorded per person present, so that the family page can show, for every
+carer, which messages they have had, and warn about carers nobody has reached.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class ContactType(models.TextChoices):
+    ANTENATAL_BOOKING = "antenatal_booking", "Antenatal booking"
+    HV_ANTENATAL = "hv_antenatal", "Health visitor antenatal contact"
+    BIRTH_DISCHARGE = "birth_discharge", "Birth or discharge from hospital"
+    COMMUNITY_MIDWIFE = "community_midwife", "Community midwife visit"
+    NEW_BABY_REVIEW = "new_baby_review", "New baby review"
+    SIX_EIGHT_WEEK_REVIEW = "six_eight_week_review", "6 to 8 week review"
+    GP_SIX_EIGHT_WEEK = "gp_six_eight_week", "GP 6 to 8 week check"
+    IMMUNISATION = "immunisation", "Immunisation"
+    HOME_VISIT = "home_visit", "Home visit"
+    CLINIC = "clinic", "Clinic appointment"
+    PHONE_OR_VIDEO = "phone_or_video", "Phone or video call"
+    POLICE_ATTENDANCE = "police_attendance", "Police attendance"
+    HOUSING_VISIT = "housing_visit", "Housing visit"
+    OTHER = "other", "Other contact"
+
+
+class Setting(models.TextChoices):
+    HOME = "home", "The family's home"
+    CLINIC = "clinic", "Clinic or surgery"
+    HOSPITAL = "hospital", "Hospital"
+    PHONE = "phone", "Phone"
+    VIDEO = "video", "Video call"
+    OTHER = "other", "Somewhere else"
+
+
+class SleepPlaceObserved(models.TextChoices):
+    COT = "cot", "Cot, crib or Moses basket, clear and flat"
+    TRAVEL_COT = "travel_cot", "Travel cot"
+    ADULT_BED = "adult_bed", "Adult bed"
+    SOFA = "sofa", "Sofa or armchair"
+    CAR_SEAT_OR_PRAM = "car_seat_or_pram", "Car seat, pram or bouncer"
+    UNSAFE_SPACE = "unsafe_space", "A cot with pillows, bumpers, toys or a pod"
+    NOT_SEEN = "not_seen", "Not seen"
+
+
+class Contact(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    family = models.ForeignKey("families.Family", on_delete=models.PROTECT, related_name="contacts")
+    at = models.DateTimeField("date and time of the contact", db_index=True)
+    contact_type = models.CharField(max_length=30, choices=ContactType.choices)
+    setting = models.CharField(max_length=20, choices=Setting.choices)
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    present = models.ManyToManyField("families.Person", blank=True, related_name="contacts")
+    baby_seen = models.BooleanField()
+    sleep_place_observed = models.CharField(max_length=20, choices=SleepPlaceObserved.choices, default=SleepPlaceObserved.NOT_SEEN)
+    language = models.CharField(max_length=60, blank=True)
+    interpreter_used = models.BooleanField(default=False)
+    notes = models.TextField(blank=True)
+    # False keeps the notes to the recording agency; the fact of the contact is still shared.
+    shared = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["family", "-at"]), models.Index(fields=["agency", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_contact_type_display()} on {self.at:%d %b %Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("contacts:contact", args=[self.public_id])
+
+
+class Message(models.TextChoices):
+    SAFE_SLEEP = "safe_sleep", "Safe sleep"
+    SAFE_HANDLING = "safe_handling", "Safe handling (including coping with crying)"
+    SAFE_SPACE = "safe_space", "Safe space"
+
+
+class MessageDelivery(models.Model):
+    """One of the three messages given to one person at one contact."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="deliveries")
+    person = models.ForeignKey("families.Person", on_delete=models.PROTECT, related_name="deliveries")
+    message = models.CharField(max_length=20, choices=Message.choices)
+    leaflet_given = models.BooleanField(default=False)
+    understanding_checked = models.BooleanField("understanding checked (teach-back)", default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "person", "message"], name="one_delivery_per_message_person_contact")
+        ]
+        indexes = [models.Index(fields=["person", "message"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_message_display()} to person {self.person_id}"
+
+
+class LifeEventKind(models.TextChoices):
+    MOVE = "move", "Moving home or temporary accommodation"
+    STAYING_ELSEWHERE = "staying_elsewhere", "Staying elsewhere or on holiday"
+    VISITORS = "visitors", "Visitors or celebrations"
+    ILLNESS = "illness", "Illness in the family"
+    NEW_PARTNER = "new_partner", "A new partner"
+    DOMESTIC_ABUSE = "domestic_abuse", "A domestic abuse incident"
+    BEREAVEMENT = "bereavement", "A bereavement"
+
+
+class LifeEvent(models.Model):
+    """Something that takes the family "out of routine": the safe sleep plan needs revisiting."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="life_events")
+    kind = models.CharField(max_length=30, choices=LifeEventKind.choices)
+    note = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
