@@ -32,8 +32,21 @@ class Permission(StrEnum):
     USE_API = "use_api"
 
 
+# Permissions about families only make sense for someone working for an agency: access follows
+# the agency's involvement. A role without an agency grants none of them.
+AGENCY_BOUND = frozenset({
+    Permission.VIEW_FAMILY, Permission.REGISTER_FAMILY, Permission.EDIT_FAMILY, Permission.FIND_BABY,
+    Permission.RECORD_INVOLVEMENT, Permission.BREAK_GLASS, Permission.VIEW_AGENCY_FAMILIES,
+    Permission.SEARCH_AUDIT_AGENCY, Permission.COMPLETE_ASSESSMENT, Permission.RECORD_BIRTHMARK,
+    Permission.SIGN_OFF_URGENT,
+})
+
+
 def has_permission(user: "User", permission: Permission) -> bool:
-    """True when any of the user's roles grants the permission. Inactive users have none."""
+    """True when any of the user's roles grants the permission. Inactive users have none, and
+    family-facing permissions need an agency."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if permission in AGENCY_BOUND and user.agency_id is None:
         return False
     return permission in user.permissions

@@ -927,3 +927,14 @@ def test_break_glass_sends_anonymous_to_sign_in(client: Client, family: Family) 
     url = reverse("families:break_glass", args=[family.public_id])
     _assert_sign_in_redirect(client.post(url, {"reason": "Baby found alone at the address"}), url)
     assert not BreakGlass.objects.exists()
+
+
+def test_practitioner_without_an_agency_is_refused_not_crashed(client, make_user, family):
+    """A role without an agency grants no family-facing permission: 404, never a 500."""
+    from django.urls import reverse
+
+    user = make_user("no-agency-nina", "practitioner", None)
+    client.force_login(user)
+    assert client.get(reverse("families:register")).status_code == 404
+    assert client.post(reverse("families:involve", args=[family.public_id]), {"reason": "x" * 20}).status_code == 404
+    assert client.get(reverse("families:find")).status_code == 404
