@@ -8,7 +8,10 @@ urlpatterns = [
     path("", include("kbs.core.urls")),
     path("", include("kbs.accounts.urls")),
     path("", include("kbs.families.urls")),
+    path("", include("kbs.contacts.urls")),
     path("", include("kbs.tools.urls")),
+    path("", include("kbs.concerns.urls")),
+    path("", include("kbs.chronology.urls")),
     path("audit/", include("kbs.audit.urls")),
     path("api/", include("kbs.api.urls")),
 ]

@@ -21,6 +21,8 @@ class Permission(StrEnum):
     # Safeguarding leads: every family their agency has ever been involved with, and their audit.
     VIEW_AGENCY_FAMILIES = "view_agency_families"
     SEARCH_AUDIT_AGENCY = "search_audit_agency"
+    # Deciding on concerns raised in the lead's own agency, and closing them.
+    DECIDE_CONCERN = "decide_concern"
     # Partnership-wide.
     SEARCH_AUDIT_ALL = "search_audit_all"
     VIEW_AGGREGATES = "view_aggregates"

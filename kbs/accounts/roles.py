@@ -76,8 +76,9 @@ ROLES = [
         "Safeguarding lead",
         "The named safeguarding lead of an agency. Sees every family the agency is or was involved "
         "with, searches the agency's audit trail, is told of emergency access, and can countersign the "
-        "reason when urgent same-day steps could not be taken.",
-        (*PRACTITIONER, P.VIEW_AGENCY_FAMILIES, P.SEARCH_AUDIT_AGENCY, P.SIGN_OFF_URGENT),
+        "reason when urgent same-day steps could not be taken. Decides what happens about concerns "
+        "raised by the agency's staff, and closes them.",
+        (*PRACTITIONER, P.VIEW_AGENCY_FAMILIES, P.SEARCH_AUDIT_AGENCY, P.SIGN_OFF_URGENT, P.DECIDE_CONCERN),
     ),
     RoleDefinition(
         "analyst",

@@ -7,6 +7,9 @@ from kbs.accounts.permissions import Permission, has_permission
 
 NAVIGATION = [
     ("families:mine", "My families", Permission.VIEW_FAMILY),
+    ("concerns:my_work", "My work", Permission.VIEW_FAMILY),
+    ("concerns:inbox", "Inbox", Permission.DECIDE_CONCERN),
+    ("contacts:gaps", "Gaps", Permission.VIEW_FAMILY),
     ("families:register", "Register a family", Permission.REGISTER_FAMILY),
     ("families:find", "Find a baby", Permission.FIND_BABY),
     ("tools:sign_off_list", "Sign-off", Permission.SIGN_OFF_URGENT),

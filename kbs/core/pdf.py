@@ -10,32 +10,36 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from weasyprint import HTML, default_url_fetcher
+from weasyprint import HTML, URLFetcher
 
 
 class RemoteResourceRefused(ValueError):
     """A printed page asked for something other than an inline or local resource."""
 
 
-def _local_fetcher(base_url: str | None) -> Any:
-    root = Path(unquote(urlparse(base_url).path)).resolve() if base_url and base_url.startswith("file:") else None
+class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]
+    """Reads `data:` URLs, and `file:` URLs inside `root`; refuses everything else."""
 
-    def fetch(url: str, *args: Any, **kwargs: Any) -> Any:
-        if url.startswith("data:"):
-            return default_url_fetcher(url, *args, **kwargs)
-        if root is not None and url.startswith("file:"):
+    def __init__(self, root: Path | None) -> None:
+        super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
+        self.root = root
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        scheme = url.split(":", 1)[0].lower()
+        if scheme == "file":
             path = Path(unquote(urlparse(url).path)).resolve()
-            if path.is_relative_to(root):
-                return default_url_fetcher(url, *args, **kwargs)
-        raise RemoteResourceRefused(f"a printed page may not fetch {url}")
-
-    return fetch
+            if self.root is None or not path.is_relative_to(self.root):
+                raise RemoteResourceRefused(f"a printed page may not read {url}")
+        elif scheme != "data":
+            raise RemoteResourceRefused(f"a printed page may not fetch {url}")
+        return super().fetch(url, headers)
 
 
 def render_pdf(html: str, base_url: str | None = None) -> bytes:
-    """The PDF of a standalone HTML page. Give `base_url` as a `file:` URL of a folder (for
-    example the static files) if the page names local images or stylesheets; inline CSS needs none."""
-    pdf = HTML(string=html, base_url=base_url, url_fetcher=_local_fetcher(base_url)).write_pdf()
+    """The PDF of a standalone HTML page. Give `base_url` as the `file:` URL of a folder (the static
+    files, say) when the page names local images or stylesheets; a page with inline CSS needs none."""
+    root = Path(unquote(urlparse(base_url).path)).resolve() if base_url and base_url.startswith("file:") else None
+    pdf = HTML(string=html, base_url=base_url, url_fetcher=LocalOnlyFetcher(root)).write_pdf()
     if pdf is None:  # only when a target file is given, which we never do
         raise RuntimeError("WeasyPrint wrote no PDF")
-    return pdf
+    return bytes(pdf)

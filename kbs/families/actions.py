@@ -19,7 +19,8 @@ from kbs.audit.models import Action
 from kbs.chronology.actions import add_entry
 from kbs.chronology.models import Kind, Significance
 from kbs.families import notices
-from kbs.families.models import Baby, BreakGlass, Family, Involvement, LawfulBasis, Person
+from kbs.families.models import Baby, Birthmark, BreakGlass, Family, Involvement, LawfulBasis, Person
+from kbs.tools import body_map
 
 
 class NotAllowed(Exception):
@@ -266,3 +267,27 @@ def take_break_glass(*, by: User, family: Family, reason: str) -> BreakGlass:
               summary=f"Emergency access taken by {by} ({by.agency}): {reason}", source=grant)
     transaction.on_commit(lambda: notices.break_glass_taken(grant))
     return grant
+
+
+@transaction.atomic
+def record_birthmark(*, by: User, baby: Baby, details: dict[str, Any]) -> Birthmark:
+    """Record a birthmark that a registered health professional has seen and confirmed, so that a
+    later mark in the same place can be checked against it. Only health professionals may, and only
+    for a baby who has been born. `regions` are body map codes, the same as the bruising tool's."""
+    _require(by, Permission.RECORD_BIRTHMARK)
+    if not by.is_health_professional:
+        raise NotAllowed("only a registered health professional can confirm a birthmark")
+    if not baby.is_born:
+        raise NotAllowed("a birthmark can only be recorded for a baby who has been born")
+    regions = list(details.get("regions") or [])
+    unknown = [code for code in regions if code not in body_map.CODES]
+    if not regions or unknown:
+        raise ValueError(f"a birthmark needs at least one known body map region (unknown: {unknown})")
+    mark = Birthmark(baby=baby, **{**details, "regions": regions}, confirmed_by=by, confirmed_by_role=by.role_names)
+    mark.full_clean()
+    mark.save()
+    record_event(
+        by=by, action=Action.CREATE, obj=mark, family=baby.family,
+        summary=f"Recorded a birthmark on {baby.display_name}: {mark.get_kind_display()}", detail=details,
+    )
+    return mark

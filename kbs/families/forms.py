@@ -7,7 +7,8 @@ from django import forms
 
 from kbs.core import validators as v
 from kbs.core.forms import DateField, yes_no_field
-from kbs.families.models import LawfulBasis, Mobility, Relationship, Sex
+from kbs.families.models import Baby, BirthmarkKind, LawfulBasis, Mobility, Relationship, Sex
+from kbs.tools import body_map
 
 LANGUAGES = [
     "English", "Arabic", "Bengali", "Czech", "Farsi", "French", "Gujarati", "Hungarian", "Kurdish",
@@ -270,3 +271,51 @@ class BreakGlassForm(forms.Form):
 
 class FamilySearchForm(forms.Form):
     q = forms.CharField(label="Search by name, NHS number or postcode", required=False, max_length=100)
+
+
+class BirthmarkForm(forms.Form):
+    """A birthmark a health professional has seen and confirmed. The places are the body map's, so a
+    later bruising assessment can show the mark on the same map."""
+
+    kind = forms.ChoiceField(
+        label="What kind of birthmark is it?", choices=BirthmarkKind.choices, widget=forms.RadioSelect,
+        error_messages={"required": "Select what kind of birthmark it is",
+                        "invalid_choice": "Select what kind of birthmark it is from the list"},
+    )
+    regions = forms.MultipleChoiceField(
+        label="Where is the birthmark?", choices=body_map.choices(), widget=forms.CheckboxSelectMultiple,
+        help_text="Select every place it covers",
+        error_messages={"required": "Select where the birthmark is",
+                        "invalid_choice": "Select where the birthmark is from the list"},
+    )
+    size_mm = forms.IntegerField(
+        label="Size in millimetres", min_value=1, max_value=500,
+        help_text="Measure the longest distance across the mark",
+        error_messages={
+            "required": "Enter the size in millimetres, like 15",
+            "invalid": "Enter the size in millimetres, like 15",
+            "min_value": "The size must be between 1 and 500 millimetres",
+            "max_value": "The size must be between 1 and 500 millimetres",
+        },
+    )
+    colour = forms.CharField(
+        label="Colour", max_length=100, help_text="For example, blue-grey",
+        error_messages={"required": "Enter the colour of the birthmark"},
+    )
+    description = forms.CharField(
+        label="Description (optional)", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Its shape, its edges, and anything that will help the next person recognise it",
+    )
+    observed_on = DateField(label="Date you saw it", help_text="For example, 15 3 2026")
+
+    def __init__(self, *args: Any, baby: Baby | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.baby = baby
+
+    def clean_observed_on(self) -> date:
+        value: date = self.cleaned_data["observed_on"]
+        if value > v.today():
+            raise forms.ValidationError("The date you saw it must be today or in the past")
+        if self.baby is not None and self.baby.date_of_birth and value < self.baby.date_of_birth:
+            raise forms.ValidationError("The date you saw it must be on or after the baby's date of birth")
+        return value

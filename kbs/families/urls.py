@@ -14,6 +14,7 @@ urlpatterns = [
     path("babies/<str:baby_id>/", views.baby_page, name="baby"),
     path("babies/<str:baby_id>/edit/", views.edit_baby, name="edit_baby"),
     path("babies/<str:baby_id>/birth/", views.record_birth, name="record_birth"),
+    path("babies/<str:baby_id>/birthmarks/new/", views.record_birthmark, name="record_birthmark"),
     path("find/", views.find_baby, name="find"),
     path("find/<str:family_id>/involvement/", views.record_involvement, name="involve"),
     path("find/<str:family_id>/emergency-access/", views.break_glass, name="break_glass"),

@@ -16,6 +16,9 @@ from django.views.decorators.http import require_http_methods
 from kbs.accounts.permissions import Permission, has_permission
 from kbs.audit.actions import record_event
 from kbs.audit.models import Action, AuditEvent
+from kbs.concerns import access as concern_access  # open concerns and referrals on the family page
+from kbs.contacts import access as contact_access  # the three messages panel on the family page
+from kbs.contacts import coverage as contact_coverage
 from kbs.core.validators import normalise_nhs_number, normalise_postcode
 from kbs.families import access, actions, forms
 
@@ -88,6 +91,7 @@ def register_family(request: HttpRequest) -> HttpResponse:
 
 def _family_context(request: HttpRequest, family: Any) -> dict[str, Any]:
     involvements = access.involvements_of(family)
+    coverage = contact_coverage.coverage_for_family(family)  # the three messages panel (kbs.contacts)
     viewers = (
         AuditEvent.objects.filter(family=family, action=Action.VIEW)
         .select_related("actor_agency")
@@ -97,11 +101,20 @@ def _family_context(request: HttpRequest, family: Any) -> dict[str, Any]:
         "title": f"Family at {family.postcode}",
         "family": family,
         "babies": list(family.babies.order_by("date_of_birth", "expected_delivery_date", "id")),
-        "people": list(family.people.all()),
+        # --- The three messages panel (kbs.contacts): coverage also loads the people, in one query. ---
+        "people": coverage.people,
+        "coverage": coverage,
+        "recent_contacts": contact_access.recent_contacts(family, limit=5),
+        # --- end of the three messages panel ---
         "involvements": list(involvements),
         "viewers": list(viewers),
         "break_glass": access.active_break_glass(request.user, family),  # type: ignore[arg-type]
         "can_edit": has_permission(request.user, Permission.EDIT_FAMILY),  # type: ignore[arg-type]
+        # --- Concerns and referrals (kbs.concerns): open ones the user may see, and "Raise a concern". ---
+        "open_concerns": list(concern_access.open_concerns_of(request.user, family)),  # type: ignore[arg-type]
+        "open_referrals": list(concern_access.open_referrals_of(request.user, family)),  # type: ignore[arg-type]
+        "can_raise_concern": request.user.agency_id is not None and has_permission(request.user, Permission.EDIT_FAMILY),  # type: ignore[union-attr, arg-type]
+        # --- end of concerns and referrals ---
     }
 
 
@@ -291,3 +304,20 @@ def break_glass(request: HttpRequest, family_id: str) -> HttpResponse:
     return render(request, "families/break_glass.jinja",
                   {"title": "Emergency access", "form": form, "family_id": family.public_id},
                   status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_birthmark(request: HttpRequest, baby_id: str) -> HttpResponse:
+    baby = access.baby_for(request.user, baby_id, need=Permission.RECORD_BIRTHMARK)  # type: ignore[arg-type]
+    if not baby.is_born:
+        raise Http404(access.NOT_FOUND)
+    form = forms.BirthmarkForm(request.POST or None, baby=baby)
+    if request.method == "POST" and form.is_valid():
+        actions.record_birthmark(by=request.user, baby=baby, details=form.cleaned_data)  # type: ignore[arg-type]
+        messages.success(request, "Birthmark recorded")
+        return redirect(baby)
+    return render(request, "families/birthmark_form.jinja", {
+        "title": "Record a birthmark", "form": form, "baby": baby, "family": baby.family,
+        "back_link": baby.get_absolute_url(),
+    }, status=400 if form.errors else 200)

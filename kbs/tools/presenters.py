@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from kbs.tools import body_map
 from kbs.tools.labels import LEVEL_LABELS, LEVEL_TAGS
 from kbs.tools.spec import ToolSpec, all_specs
 
@@ -48,4 +49,6 @@ GLOBALS = {
     "setting_label": setting_label,
     "answer_text": answer_text,
     "outcome_dict": outcome_dict,
+    "body_map_regions": body_map.REGIONS,
+    "body_map": body_map.present,
 }

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kbs.tools import views
+from kbs.tools.plans import plan_new, plan_page, plan_pdf
 
 app_name = "tools"
 urlpatterns = [
@@ -16,4 +17,11 @@ urlpatterns = [
     path("assessments/<str:assessment_id>/correct/", views.correct, name="correct"),
     path("assessments/<str:assessment_id>/sign-off/", views.sign_off, name="sign_off"),
     path("assessments/<str:assessment_id>/fhir.json", views.fhir_response, name="fhir_response"),
+]
+
+# The family's safe sleep plan (kbs/tools/plans.py).
+urlpatterns += [
+    path("assessments/<str:assessment_id>/plan/", plan_page, name="plan"),
+    path("assessments/<str:assessment_id>/plan/new/", plan_new, name="plan_new"),
+    path("assessments/<str:assessment_id>/plan.pdf", plan_pdf, name="plan_pdf"),
 ]

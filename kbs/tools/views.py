@@ -83,6 +83,9 @@ def section(request: HttpRequest, assessment_id: str, section_id: str) -> HttpRe
                 form.add_error(None, "This assessment was saved somewhere else while you were on this page. "
                                      "Check the answers below and save again.")
                 assessment.refresh_from_db()
+                # Resubmitting must be possible: offer the typed answers against the version now saved.
+                form.data = request.POST.copy()
+                form.data["version"] = str(assessment.version)
                 status = 409
             except AnswersInvalid as invalid:
                 for problem in invalid.errors:
@@ -167,11 +170,19 @@ def complete(request: HttpRequest, assessment_id: str) -> HttpResponse:
         csc_referral_at=data.get("csc_referral_at"), csc_referral_reference=data.get("csc_referral_reference", ""),
         medical_review_at=data.get("medical_review_at"), medical_review_where=data.get("medical_review_where", ""),
     )
-    actions.complete_assessment(
-        by=request.user, assessment=assessment, confirmed_actions=data["confirmed_actions"],  # type: ignore[arg-type]
-        actions_not_taken_reason=data["actions_not_taken_reason"], steps=steps,
-        steps_not_recorded_reason=data.get("steps_not_recorded_reason", ""),
-    )
+    try:
+        actions.complete_assessment(
+            by=request.user, assessment=assessment, confirmed_actions=data["confirmed_actions"],  # type: ignore[arg-type]
+            actions_not_taken_reason=data["actions_not_taken_reason"], steps=steps,
+            steps_not_recorded_reason=data.get("steps_not_recorded_reason", ""),
+        )
+    except (AnswersInvalid, actions.ActionsNotConfirmed, actions.SameDayStepsMissing, NotAllowed):
+        # Someone else changed the draft between this page loading and the form arriving.
+        assessment.refresh_from_db()
+        if assessment.status != Status.DRAFT:
+            return redirect(assessment)
+        form.add_error(None, "The answers changed while you were completing this. Check the outcome and try again.")
+        return _check_page(request, assessment, form=form, status=409)
     if assessment.status == Status.AWAITING_SIGN_OFF:
         messages.success(request, "Sent to your safeguarding lead to sign off")
     else:

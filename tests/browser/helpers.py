@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, Response
 
 from kbs.nonprod.personas import PERSONAS_BY_KEY
 
@@ -92,9 +92,7 @@ def check(page: Page) -> Page:
 
 def visit(page: Page, url: str, *, status: int = 200) -> Page:
     """Go to a URL, check the final response's status and the page's accessibility."""
-    response = page.goto(url)
-    assert response is not None
-    assert response.status == status, f"GET {url} answered {response.status}, expected {status}"
+    _assert_status(page, page.goto(url), status)
     return check(page)
 
 
@@ -102,18 +100,22 @@ def submit(page: Page, button_name: str | re.Pattern[str], *, status: int | None
     """Press a submit button, wait for the page it leads to, and check that page."""
     with page.expect_navigation() as navigation:
         page.get_by_role("button", name=button_name, exact=isinstance(button_name, str)).click()
-    response = navigation.value
     if status is not None:
-        assert response is not None
-        assert response.status == status, f"{page.url} answered {response.status}, expected {status}"
+        _assert_status(page, navigation.value, status)
     return check(page)
 
 
-def click_link(page: Page, name: str | re.Pattern[str]) -> Page:
+def click_link(page: Page, name: str | re.Pattern[str], *, status: int = 200) -> Page:
     """Follow a link by its accessible name, and check the page it leads to."""
-    with page.expect_navigation():
+    with page.expect_navigation() as navigation:
         page.get_by_role("link", name=name, exact=isinstance(name, str)).first.click()
+    _assert_status(page, navigation.value, status)
     return check(page)
+
+
+def _assert_status(page: Page, response: Response | None, status: int) -> None:
+    assert response is not None, f"no response for {page.url}"
+    assert response.status == status, f"{page.url} answered {response.status}, expected {status}"
 
 
 def sign_in_as(page: Page, server: Server, key: str) -> Page:
@@ -121,8 +123,9 @@ def sign_in_as(page: Page, server: Server, key: str) -> Page:
     persona = PERSONAS_BY_KEY[key]
     visit(page, server("/demo/personas/"))
     button = page.get_by_role("button", name=re.compile("^" + re.escape(persona.job_title)))
-    with page.expect_navigation():
+    with page.expect_navigation() as navigation:
         button.click()
+    _assert_status(page, navigation.value, 200)
     check(page)
     header = page.locator("header").inner_text()
     assert persona.full_name in header, f"signed in as {key}, but the header does not name {persona.full_name}"

@@ -110,7 +110,7 @@ def test_health_visitor_registers_a_family_and_adds_the_father(page: Page, serve
     assert page.url == family_url
     expect(page.locator(".nhsuk-notification-banner")).to_contain_text("Lee Whitlock added")
     row = page.get_by_role("row").filter(has_text="Lee Whitlock")
-    expect(row.locator(".nhsuk-tag")).to_have_text("Never seen")
+    expect(row.locator(".nhsuk-tag", has_text="Never seen")).to_be_visible()
     warning = page.locator(".nhsuk-warning-callout").filter(has_text="Not seen by anyone")
     expect(warning).to_contain_text("Lee Whitlock lives with or looks after the baby but has not been seen")
 
@@ -249,7 +249,8 @@ def test_health_visitor_pages(page: Page, server: Server) -> None:
 
     click_link(page, DEMO_BABY_NAME)
     family_url = page.url
-    expect(page.get_by_role("row").filter(has_text=DEMO_FATHER_NAME).locator(".nhsuk-tag")).to_have_text("Never seen")
+    father = page.get_by_role("row").filter(has_text=DEMO_FATHER_NAME)
+    expect(father.locator(".nhsuk-tag", has_text="Never seen")).to_be_visible()
 
     click_link(page, DEMO_BABY_NAME)
     expect(page.get_by_role("heading", level=1)).to_have_text(DEMO_BABY_NAME)

@@ -85,3 +85,17 @@ def test_yes_no_field_renders_as_inline_radios() -> None:
     assert field_kind(form["born_early"]) == "radios"
     assert params["classes"] == "nhsuk-radios--inline"
     assert [(i["value"], i["checked"]) for i in params["items"]] == [("yes", True), ("no", False)]
+
+
+def test_field_kind_multiple_choice_renders_as_checkboxes_not_radios() -> None:
+    from django import forms as django_forms
+
+    from kbs.core.forms import field_kind
+
+    class Form(django_forms.Form):
+        many = django_forms.MultipleChoiceField(choices=[("a", "A"), ("b", "B")], widget=django_forms.CheckboxSelectMultiple)
+        one = django_forms.ChoiceField(choices=[("a", "A"), ("b", "B")], widget=django_forms.RadioSelect)
+
+    form = Form()
+    assert field_kind(form["many"]) == "checkboxes"
+    assert field_kind(form["one"]) == "radios"
