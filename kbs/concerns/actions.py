@@ -462,5 +462,7 @@ def escalate_overdue(now: datetime | None = None) -> list[models.Model]:
             by_agency[agency.pk].append(record)
     for agency_id, records in by_agency.items():
         agency = agencies[agency_id]
-        transaction.on_commit(lambda agency=agency, records=records: notices.overdue(agency, records))  # type: ignore[misc]
+        # robust: one agency's mail failing must not stop the others being told (the overdue list
+        # and the audit rows still show what was escalated).
+        transaction.on_commit(lambda agency=agency, records=records: notices.overdue(agency, records), robust=True)  # type: ignore[misc]
     return escalated

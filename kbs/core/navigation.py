@@ -29,5 +29,9 @@ def nav_items(request: HttpRequest) -> list[dict[str, object]]:
         if href in seen or not has_permission(request.user, permission):  # type: ignore[arg-type]
             continue
         seen.add(href)
-        items.append({"href": href, "text": text, "current": request.path.startswith(href)})
+        items.append({"href": href, "text": text, "current": False})
+    # Only the longest matching link is the current page (/families/register/ is not "My families").
+    matching = [item for item in items if request.path.startswith(str(item["href"]))]
+    if matching:
+        max(matching, key=lambda item: len(str(item["href"])))["current"] = True
     return items

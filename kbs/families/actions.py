@@ -50,6 +50,10 @@ def _require(by: User, permission: Permission) -> None:
         raise NotAllowed(permission)
 
 
+def _label(model: type[models.Model], name: str) -> str:
+    return str(getattr(model._meta.get_field(name), "verbose_name", name))
+
+
 def _apply_edit(record: models.Model, expected_version: int, changes: dict[str, Any]) -> dict[str, list[Any]]:
     """Lock the row, check its version, apply the changes and bump the version. Returns the
     field-by-field before/after for the audit trail."""
@@ -57,7 +61,7 @@ def _apply_edit(record: models.Model, expected_version: int, changes: dict[str, 
     current = model.objects.select_for_update().get(pk=record.pk)  # type: ignore[attr-defined]
     if current.version != expected_version:
         differences = [
-            FieldChange(name, str(getattr(model._meta.get_field(name), "verbose_name", name)), getattr(current, name), value)
+            FieldChange(name, _label(model, name), getattr(current, name), value)
             for name, value in changes.items()
             if getattr(current, name) != value
         ]
@@ -160,7 +164,7 @@ def update_person(*, by: User, person: Person, expected_version: int, changes: d
     )
     if before_after:
         add_entry(by=by, family=person.family, kind=Kind.PERSON, summary=f"Details of {person} changed: "
-                  + ", ".join(str(Person._meta.get_field(name).verbose_name) for name in before_after),
+                  + ", ".join(_label(Person, name) for name in before_after),
                   link=person.get_absolute_url(), source=person)
     return person
 

@@ -138,7 +138,7 @@ def _stale(request: HttpRequest, form: Any, error: actions.StaleEdit, template: 
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_household(request: HttpRequest, family_id: str) -> HttpResponse:
-    family = access.family_for(request.user, family_id, need=Permission.EDIT_FAMILY)  # type: ignore[arg-type]
+    family = access.family_for(request.user, family_id, need=Permission.EDIT_FAMILY, audit=request.method == "GET")  # type: ignore[arg-type]
     initial = {name: getattr(family, name) for name in forms.HouseholdForm.base_fields} | {"version": family.version}
     form = forms.EditHouseholdForm(request.POST or None, initial=initial)
     context = {"title": "Change household details", "family": family, "back_link": family.get_absolute_url()}
@@ -156,7 +156,7 @@ def edit_household(request: HttpRequest, family_id: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_person(request: HttpRequest, family_id: str) -> HttpResponse:
-    family = access.family_for(request.user, family_id, need=Permission.EDIT_FAMILY)  # type: ignore[arg-type]
+    family = access.family_for(request.user, family_id, need=Permission.EDIT_FAMILY, audit=request.method == "GET")  # type: ignore[arg-type]
     form = forms.PersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         person = actions.add_person(by=request.user, family=family, details=form.cleaned_data)  # type: ignore[arg-type]
@@ -181,7 +181,7 @@ def person_page(request: HttpRequest, person_id: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_person(request: HttpRequest, person_id: str) -> HttpResponse:
-    person = access.person_for(request.user, person_id, need=Permission.EDIT_FAMILY)  # type: ignore[arg-type]
+    person = access.person_for(request.user, person_id, need=Permission.EDIT_FAMILY, audit=request.method == "GET")  # type: ignore[arg-type]
     initial = {name: getattr(person, name) for name in forms.PersonForm.base_fields} | {"version": person.version}
     form = forms.EditPersonForm(request.POST or None, initial=initial)
     context = {"title": f"Change details of {person}", "family": person.family, "person": person,
@@ -218,7 +218,7 @@ def baby_page(request: HttpRequest, baby_id: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_baby(request: HttpRequest, baby_id: str) -> HttpResponse:
-    baby = access.baby_for(request.user, baby_id, need=Permission.EDIT_FAMILY)  # type: ignore[arg-type]
+    baby = access.baby_for(request.user, baby_id, need=Permission.EDIT_FAMILY, audit=request.method == "GET")  # type: ignore[arg-type]
     names = [n for n in forms.BabyDetailsForm.base_fields if n != "status"]
     initial = {name: getattr(baby, name) for name in names} | {"version": baby.version}
     form = forms.EditBabyForm(request.POST or None, initial=initial, born=baby.is_born)
@@ -237,7 +237,7 @@ def edit_baby(request: HttpRequest, baby_id: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_birth(request: HttpRequest, baby_id: str) -> HttpResponse:
-    baby = access.baby_for(request.user, baby_id, need=Permission.EDIT_FAMILY)  # type: ignore[arg-type]
+    baby = access.baby_for(request.user, baby_id, need=Permission.EDIT_FAMILY, audit=request.method == "GET")  # type: ignore[arg-type]
     if baby.is_born:
         raise Http404(access.NOT_FOUND)
     form = forms.RecordBirthForm(request.POST or None, initial={"version": baby.version, "given_name": baby.given_name})

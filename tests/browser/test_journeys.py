@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from kbs.core.validators import nhs_number_is_valid
 from kbs.nonprod.demo import (
@@ -61,9 +62,20 @@ def yes(page: Page, question: str) -> None:
     page.get_by_role("group", name=question).get_by_label("Yes", exact=True).check()
 
 
+WIDER_THAN = """(width) => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > width + 1)
+  .slice(0, 5).map(e => `${e.tagName.toLowerCase()}.${e.className} ends at ${Math.round(e.getBoundingClientRect().right)}`)"""
+
+
 def body_fits(page: Page, width: int) -> None:
-    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert scroll_width <= width, f"{page.url} scrolls sideways at {width} px: the page is {scroll_width} px wide"
+    """The page reflows to `width` without scrolling sideways (WCAG 1.4.10). Waits briefly, because
+    the NHS.UK header menu re-lays itself out on a resize event after a short delay."""
+    try:
+        page.wait_for_function("(w) => document.documentElement.scrollWidth <= w", arg=width, timeout=3000)
+    except PlaywrightTimeoutError:
+        scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+        pytest.fail(f"{page.url} scrolls sideways at {width} px: the page is {scroll_width} px wide; "
+                    f"too wide: {page.evaluate(WIDER_THAN, width)}")
 
 
 # --- Journey 1 ----------------------------------------------------------------------------------------
@@ -138,6 +150,9 @@ def test_register_form_works_without_javascript(browser: Browser, server: Server
         page.get_by_role("button", name="Register family").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("14 Larch Close, DE1 1AA")
         expect(page.get_by_role("link", name="Poppy Okonkwo")).to_be_visible()
+        # Without JavaScript the header menu cannot fold into "More": the page must still fit.
+        page.set_viewport_size({"width": 320, "height": 800})
+        body_fits(page, 320)
     finally:
         context.close()
 
@@ -342,3 +357,11 @@ def test_pages_keep_to_the_content_security_policy(browser: Browser, server: Ser
         context.close()
     problems = [p for p in problems if "Failed to load resource" not in p]
     assert not problems, "\n".join(problems)
+
+
+def test_header_marks_one_page_as_current(page: Page, server: Server) -> None:
+    sign_in_as(page, server, "health-visitor")
+    visit(page, server("/families/register/"))
+    current = page.locator(".nhsuk-header__navigation [aria-current=page]")
+    expect(current).to_have_count(1, timeout=1000)
+    expect(current).to_have_text("Register a family")

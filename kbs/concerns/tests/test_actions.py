@@ -291,7 +291,8 @@ def test_close_after_the_outcome(referral: Referral, cast: dict[str, User]) -> N
     concern.refresh_from_db()
     assert concern.state == "closed"
     last = concern.transitions.last()
-    assert last is not None and (last.from_state, last.to_state, last.by) == ("decided", "closed", lead)
+    assert last is not None
+    assert (last.from_state, last.to_state, last.by) == ("decided", "closed", lead)
     assert _audit(concern, Action.UPDATE)[-1].summary == "Closed a concern"
     assert _entries(concern)[-1].shared is True
 
@@ -416,7 +417,9 @@ def test_escalate_overdue_escalates_each_thing_once_and_emails_the_leads_once(
     later = working_days_deadline(timezone.now(), 2) + timedelta(minutes=1)
     with django_capture_on_commit_callbacks(execute=True):
         escalated = actions.escalate_overdue(now=later)
-    assert waiting in escalated and referral in escalated and hv_task in escalated
+    assert waiting in escalated
+    assert referral in escalated
+    assert hv_task in escalated
     for record in (waiting, referral, hv_task):
         record.refresh_from_db()
         assert record.escalated_at == later

@@ -50,7 +50,8 @@ def test_record_contact_moves_last_seen_on_with_a_new_version(
     family: Family, mother: Person, dad: Person, record: Callable[..., Contact],
 ) -> None:
     yesterday = timezone.now() - timedelta(days=1)
-    assert dad.last_seen_on is None and mother.last_seen_on == timezone.localdate()
+    assert dad.last_seen_on is None
+    assert mother.last_seen_on == timezone.localdate()
     record(family, given={dad: ("safe_sleep",)}, present=[mother, dad], at=yesterday)
     dad.refresh_from_db()
     mother.refresh_from_db()

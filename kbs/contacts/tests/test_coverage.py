@@ -145,8 +145,11 @@ def test_coverage_for_family_shows_the_latest_delivery(
     record(family, given={mother: ("safe_sleep",)}, at=timezone.now() - timedelta(days=9))  # recorded late, older
     [carer] = coverage_for_family(family).carers
     sleep, handling, space = (given for _, given in carer.cells)
-    assert sleep is not None and sleep.agency == "Test Maternity" and sleep.practitioner == "Mw Tester"
-    assert handling is not None and handling.agency == "Test Maternity"
+    assert sleep is not None
+    assert sleep.agency == "Test Maternity"
+    assert sleep.practitioner == "Mw Tester"
+    assert handling is not None
+    assert handling.agency == "Test Maternity"
     assert space is None
 
 
