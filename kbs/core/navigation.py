@@ -5,15 +5,14 @@ from django.urls import reverse
 
 from kbs.accounts.permissions import Permission, has_permission
 
+# Kept short so that it fits a phone: registering a family, babies with gaps and the tools'
+# rules are reached from "My families" and the footer.
 NAVIGATION = [
     ("families:mine", "My families", Permission.VIEW_FAMILY),
     ("concerns:my_work", "My work", Permission.VIEW_FAMILY),
-    ("concerns:inbox", "Inbox", Permission.DECIDE_CONCERN),
-    ("contacts:gaps", "Gaps", Permission.VIEW_FAMILY),
-    ("families:register", "Register a family", Permission.REGISTER_FAMILY),
     ("families:find", "Find a baby", Permission.FIND_BABY),
+    ("concerns:inbox", "Inbox", Permission.DECIDE_CONCERN),
     ("tools:sign_off_list", "Sign-off", Permission.SIGN_OFF_URGENT),
-    ("tools:catalogue", "Tools", Permission.COMPLETE_ASSESSMENT),
     ("core:overview", "Overview", Permission.VIEW_AGGREGATES),
     ("tools:settings", "Tool settings", Permission.MANAGE_PARTNERSHIP_SETTINGS),
     ("audit:search", "Audit trail", Permission.SEARCH_AUDIT_AGENCY),

@@ -364,4 +364,4 @@ def test_header_marks_one_page_as_current(page: Page, server: Server) -> None:
     visit(page, server("/families/register/"))
     current = page.locator(".nhsuk-header__navigation [aria-current=page]")
     expect(current).to_have_count(1, timeout=1000)
-    expect(current).to_have_text("Register a family")
+    expect(current).to_have_text("My families")
