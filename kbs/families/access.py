@@ -69,17 +69,23 @@ def family_for(user: User, public_id: Any, *, need: Permission = Permission.VIEW
     return family
 
 
-def baby_for(user: User, public_id: Any, *, need: Permission = Permission.VIEW_FAMILY, audit: bool = True) -> Baby:
-    """The baby with this id if the user may see its family and has `need`; Http404 otherwise. Audited."""
+def _member_for(model: type[Baby] | type[Person], user: User, public_id: Any, need: Permission) -> Any:
+    """A baby or person whose family the user may see, or Http404."""
     if not has_permission(user, need):
         raise Http404(NOT_FOUND)
-    baby = (
-        Baby.objects.select_related("family")
+    record = (
+        model.objects.select_related("family")
         .filter(public_id=parse_public_id(public_id), family__in=visible_families(user))
         .first()
     )
-    if baby is None:
+    if record is None:
         raise Http404(NOT_FOUND)
+    return record
+
+
+def baby_for(user: User, public_id: Any, *, need: Permission = Permission.VIEW_FAMILY, audit: bool = True) -> Baby:
+    """The baby with this id if the user may see its family and has `need`; Http404 otherwise. Audited."""
+    baby: Baby = _member_for(Baby, user, public_id, need)
     if audit:
         record_event(by=user, action=Action.VIEW, obj=baby, family=baby.family, summary=f"Viewed {baby.display_name}")
     return baby
@@ -87,15 +93,7 @@ def baby_for(user: User, public_id: Any, *, need: Permission = Permission.VIEW_F
 
 def person_for(user: User, public_id: Any, *, need: Permission = Permission.VIEW_FAMILY, audit: bool = True) -> Person:
     """The person with this id if the user may see their family and has `need`; Http404 otherwise. Audited."""
-    if not has_permission(user, need):
-        raise Http404(NOT_FOUND)
-    person = (
-        Person.objects.select_related("family")
-        .filter(public_id=parse_public_id(public_id), family__in=visible_families(user))
-        .first()
-    )
-    if person is None:
-        raise Http404(NOT_FOUND)
+    person: Person = _member_for(Person, user, public_id, need)
     if audit:
         record_event(by=user, action=Action.VIEW, obj=person, family=person.family, summary=f"Viewed {person}")
     return person
