@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "kbs.chronology",
     "kbs.contacts",
     "kbs.concerns",
+    "kbs.prebirth",
     "kbs.api",
 ]
 if DEMO_MODE:
@@ -180,3 +181,10 @@ LOGGING = {
 
 # Used in e-mails, which hold links but never names.
 KBS_BASE_URL = env_str("KBS_BASE_URL", None if PRODUCTION else "http://127.0.0.1:8000")
+
+# The partnership's designated child death contact, told (by e-mail, links only) when a practitioner
+# records that a baby has died. Optional: leave empty in production if the partnership has none yet,
+# and the agencies' safeguarding leads are still told.
+KBS_CHILD_DEATH_CONTACT_EMAIL = env_str(
+    "KBS_CHILD_DEATH_CONTACT_EMAIL", "" if PRODUCTION else "child-death-reviews@example.nhs.uk"
+)

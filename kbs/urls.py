@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("kbs.contacts.urls")),
     path("", include("kbs.tools.urls")),
     path("", include("kbs.concerns.urls")),
+    path("", include("kbs.prebirth.urls")),
     path("", include("kbs.chronology.urls")),
     path("audit/", include("kbs.audit.urls")),
     path("api/", include("kbs.api.urls")),

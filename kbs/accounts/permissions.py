@@ -31,6 +31,8 @@ class Permission(StrEnum):
     COMPLETE_ASSESSMENT = "complete_assessment"
     RECORD_BIRTHMARK = "record_birthmark"
     SIGN_OFF_URGENT = "sign_off_urgent"
+    # Recording that a baby has died: health professionals and safeguarding leads (see roles.py).
+    RECORD_DEATH = "record_death"
     USE_API = "use_api"
 
 
@@ -40,7 +42,7 @@ AGENCY_BOUND = frozenset({
     Permission.VIEW_FAMILY, Permission.REGISTER_FAMILY, Permission.EDIT_FAMILY, Permission.FIND_BABY,
     Permission.RECORD_INVOLVEMENT, Permission.BREAK_GLASS, Permission.VIEW_AGENCY_FAMILIES,
     Permission.SEARCH_AUDIT_AGENCY, Permission.COMPLETE_ASSESSMENT, Permission.RECORD_BIRTHMARK,
-    Permission.SIGN_OFF_URGENT,
+    Permission.SIGN_OFF_URGENT, Permission.RECORD_DEATH,
 })
 
 

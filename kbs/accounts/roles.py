@@ -35,32 +35,33 @@ ROLES = [
         "Health visitor",
         "Specialist community public health nurse. Sees families their agency is involved with, "
         "registers families, records everyone in a baby's life and completes the partnership's tools. "
-        "A registered health professional, so can confirm birthmarks.",
-        (*PRACTITIONER, P.RECORD_BIRTHMARK),
+        "A registered health professional, so can confirm birthmarks and record that a baby has died.",
+        (*PRACTITIONER, P.RECORD_BIRTHMARK, P.RECORD_DEATH),
         is_health_professional=True,
     ),
     RoleDefinition(
         "midwife",
         "Midwife",
         "Hospital or community midwife. Same access as other practitioners, from pregnancy booking "
-        "onwards. A registered health professional, so can confirm birthmarks.",
-        (*PRACTITIONER, P.RECORD_BIRTHMARK),
+        "onwards. A registered health professional, so can confirm birthmarks and record that a baby "
+        "has died.",
+        (*PRACTITIONER, P.RECORD_BIRTHMARK, P.RECORD_DEATH),
         is_health_professional=True,
     ),
     RoleDefinition(
         "gp",
         "GP",
         "General practitioner. Sees families their practice is involved with. A registered health "
-        "professional, so can confirm birthmarks.",
-        (*PRACTITIONER, P.RECORD_BIRTHMARK),
+        "professional, so can confirm birthmarks and record that a baby has died.",
+        (*PRACTITIONER, P.RECORD_BIRTHMARK, P.RECORD_DEATH),
         is_health_professional=True,
     ),
     RoleDefinition(
         "paediatrician",
         "Paediatrician",
-        "Hospital or community paediatrician. Sees families their agency is involved with and can "
-        "confirm birthmarks.",
-        (*PRACTITIONER, P.RECORD_BIRTHMARK),
+        "Hospital or community paediatrician. Sees families their agency is involved with, can "
+        "confirm birthmarks and can record that a baby has died.",
+        (*PRACTITIONER, P.RECORD_BIRTHMARK, P.RECORD_DEATH),
         is_health_professional=True,
     ),
     RoleDefinition(
@@ -68,7 +69,8 @@ ROLES = [
         "Practitioner",
         "Social worker, police officer, early help, housing or probation worker. Sees only families "
         "their agency is involved with; can find whether a baby is known and record an involvement "
-        "with a reason, or take time-limited emergency access with a written reason.",
+        "with a reason, or take time-limited emergency access with a written reason. Cannot record "
+        "that a baby has died; their agency's safeguarding lead can.",
         tuple(PRACTITIONER),
     ),
     RoleDefinition(
@@ -77,8 +79,10 @@ ROLES = [
         "The named safeguarding lead of an agency. Sees every family the agency is or was involved "
         "with, searches the agency's audit trail, is told of emergency access, and can countersign the "
         "reason when urgent same-day steps could not be taken. Decides what happens about concerns "
-        "raised by the agency's staff, and closes them.",
-        (*PRACTITIONER, P.VIEW_AGENCY_FAMILIES, P.SEARCH_AUDIT_AGENCY, P.SIGN_OFF_URGENT, P.DECIDE_CONCERN),
+        "raised by the agency's staff, and closes them. Can record that a baby has died, so that "
+        "every agency, police and social care included, has someone who can.",
+        (*PRACTITIONER, P.VIEW_AGENCY_FAMILIES, P.SEARCH_AUDIT_AGENCY, P.SIGN_OFF_URGENT, P.DECIDE_CONCERN,
+         P.RECORD_DEATH),
     ),
     RoleDefinition(
         "analyst",

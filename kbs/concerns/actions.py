@@ -46,7 +46,7 @@ from kbs.concerns.models import (
 )
 from kbs.concerns.states import TransitionRefused, begin, is_lead_of, move
 from kbs.core.clocks import same_day_deadline, working_days_deadline
-from kbs.families.models import Baby, Family
+from kbs.families.models import Baby, Death, Family
 
 # Decisions that mean the lead must now make and record a referral, and where it goes.
 REFERRAL_DECISIONS = {Decision.REFER_CSC: ReferralTo.CSC, Decision.REFER_POLICE: ReferralTo.POLICE}
@@ -102,6 +102,28 @@ def _not_in_future(when: datetime, what: str) -> None:
 
 # --- tasks -----------------------------------------------------------------------------------
 
+# After a baby dies, routine work for the baby stops: no reminder to revisit a safe sleep plan, no
+# action from an assessment, no letter. Safeguarding work does not stop: a concern still needs its
+# decision and a referral its acknowledgement and outcome (a death can start both, for the baby's
+# brothers and sisters). So a task is safeguarding work when it belongs to a concern's or a
+# referral's lifecycle, and routine otherwise.
+SAFEGUARDING_TASK_KINDS = frozenset({TaskKind.DECIDE_CONCERN, TaskKind.CHASE_ACKNOWLEDGEMENT, TaskKind.RECORD_OUTCOME})
+SAFEGUARDING_TASK_SOURCES = frozenset({"concern", "referral"})
+
+
+def routine_tasks() -> Q:
+    """A filter on Task: the routine tasks, which stop when the baby they are for has died."""
+    return ~Q(kind__in=SAFEGUARDING_TASK_KINDS) & ~Q(source_type__in=SAFEGUARDING_TASK_SOURCES)
+
+
+def _after_death(family: Any, baby: Any) -> bool:
+    """Whether a routine task here would be for a baby who has died: the task's baby, or, for a
+    family-level task, every baby of the family (a surviving twin or a new pregnancy keeps it)."""
+    if baby is not None:
+        return Death.objects.filter(baby_id=baby.pk).exists()
+    babies = Baby.objects.filter(family_id=family.pk)
+    return babies.exists() and not babies.filter(death__isnull=True).exists()
+
 
 @transaction.atomic
 def create_task(
@@ -117,17 +139,24 @@ def create_task(
     urgent: bool = False,
     source: models.Model | None = None,
     notify: bool = True,
-) -> Task:
-    """Create a task for a person (or, unassigned, for their agency's safeguarding leads). Routine
-    tasks are never made for a baby who has died (the death issue adds that check here, in one place).
+) -> Task | None:
+    """Create a task for a person (or, unassigned, for their agency's safeguarding leads).
+
+    Returns None, creating nothing and telling nobody, for a routine task for a baby who has died
+    (or for a family all of whose babies have died): see `routine_tasks`. This is the one place the
+    rule lives, and every task in KBS is made here. It returns None rather than raising so that the
+    action that asked (recording a contact after a bereavement, say) still succeeds.
 
     After the commit the assignee is e-mailed (the agency's leads for an unassigned task), and the
     leads too when the task is urgent; the person who made the task is not told of their own task.
     `notify=False` is for actions that send their own, more specific e-mail."""
+    source_type = (source._meta.model_name or "") if source is not None else ""
+    routine = kind not in SAFEGUARDING_TASK_KINDS and source_type not in SAFEGUARDING_TASK_SOURCES
+    if routine and _after_death(family, baby):
+        return None
     task = Task.objects.create(
         family=family, baby=baby, kind=kind, title=title[:300], agency=agency, assigned_to=assigned_to,
-        due_at=due_at, urgent=urgent, created_by=by,
-        source_type=(source._meta.model_name or "") if source is not None else "",
+        due_at=due_at, urgent=urgent, created_by=by, source_type=source_type,
         source_id=str(getattr(source, "public_id", None) or getattr(source, "pk", "")) if source is not None else "",
     )
     record_event(by=by, action=Action.CREATE, obj=task, family=family, summary=f"Created a task: {task.title}",
@@ -136,6 +165,28 @@ def create_task(
         skip = getattr(by, "email", "") or ""
         transaction.on_commit(lambda: notices.task_created(task, skip=skip))
     return task
+
+
+@transaction.atomic
+def cancel_routine_tasks(*, by: User, baby: Baby, note: str) -> list[Task]:
+    """Cancel the open routine tasks for a baby who has died, and the family's open routine tasks
+    when no baby of the family is left. Called by `kbs.families.actions.record_death`, which has
+    checked the permission; each cancelled task gets an audit row. Safeguarding tasks stay open."""
+    about = Q(baby=baby)
+    if _after_death(baby.family, None):
+        about |= Q(baby__isnull=True)
+    cancelled = []
+    open_tasks = Task.objects.filter(about, routine_tasks(), family_id=baby.family_id, state=TaskState.OPEN)
+    for task in open_tasks.select_for_update().order_by("id"):
+        task.state = TaskState.CANCELLED
+        task.completed_by = by
+        task.completed_at = timezone.now()
+        task.completion_note = note
+        task.save(update_fields=["state", "completed_by", "completed_at", "completion_note"])
+        record_event(by=by, action=Action.UPDATE, obj=task, family=baby.family, summary=f"Cancelled a task: {task.title}",
+                     detail={"note": note})
+        cancelled.append(task)
+    return cancelled
 
 
 def _check_open(task: Task) -> None:

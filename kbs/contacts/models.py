@@ -121,3 +121,36 @@ class LifeEvent(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+class CryingPlan(models.Model):
+    """The family's plan for coping with crying (ICON), in their own words, to print and keep.
+
+    A changed plan is a new row; the newest is the plan in force, and older ones stay in the record.
+    """
+
+    baby = models.ForeignKey("families.Baby", on_delete=models.PROTECT, related_name="crying_plans")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    soothing = models.TextField("what we will try to soothe the baby")
+    who_to_call = models.TextField("who I can call for help")
+    if_stressed = models.TextField("what I will do if the crying gets too much")
+    agreed_with = models.CharField("who the plan was agreed with", max_length=300)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["baby", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(soothing="") & ~models.Q(who_to_call="") & ~models.Q(if_stressed="")
+                & ~models.Q(agreed_with=""),
+                name="crying_plan_filled_in",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Coping with crying plan {self.pk} for baby {self.baby_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("contacts:crying_plan", args=[self.baby.public_id])

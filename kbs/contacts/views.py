@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kbs.accounts.permissions import Permission, has_permission
 from kbs.audit.actions import record_event
 from kbs.audit.models import Action
-from kbs.contacts import access, actions, coverage, forms, presenters
+from kbs.contacts import access, actions, coverage, forms, presenters, prompts
 from kbs.families import access as family_access
 
 PAGE_SIZE = 25
@@ -39,9 +39,15 @@ def record_contact(request: HttpRequest, family_id: str) -> HttpResponse:
         else:
             messages.success(request, "Contact recorded")
             return redirect(family)
+    # ICON, crying plan, dogs, safe space and safer sleep prompts for this contact (kbs/contacts/prompts.py).
+    due = prompts.prompts_for_family(
+        family, user=request.user, people=people,  # type: ignore[arg-type]
+        contact_type=(request.POST if request.method == "POST" else request.GET).get("contact_type", ""),
+    )
     return render(
         request, "contacts/record.jinja",
-        {"title": "Record a contact", "form": form, "family": family, "back_link": family.get_absolute_url()},
+        {"title": "Record a contact", "form": form, "family": family, "back_link": family.get_absolute_url(),
+         "prompts": prompts.split(due)},
         status=400 if form.errors else 200,
     )
 

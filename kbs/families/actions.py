@@ -9,6 +9,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -18,8 +20,9 @@ from kbs.audit.actions import jsonable, record_event
 from kbs.audit.models import Action
 from kbs.chronology.actions import add_entry
 from kbs.chronology.models import Kind, Significance
+from kbs.concerns.actions import cancel_routine_tasks
 from kbs.families import notices
-from kbs.families.models import Baby, Birthmark, BreakGlass, Family, Involvement, LawfulBasis, Person
+from kbs.families.models import Baby, Birthmark, BreakGlass, Death, Family, Involvement, LawfulBasis, Person
 from kbs.tools import body_map
 
 
@@ -194,6 +197,8 @@ def record_birth(*, by: User, baby: Baby, expected_version: int, birth: dict[str
     )
     add_entry(by=by, family=baby.family, baby=baby, kind=Kind.BIRTH, significance=Significance.NOTABLE,
               summary=f"{baby.display_name} born on {baby.date_of_birth:%d %B %Y}", link=baby.get_absolute_url(), source=baby)
+    from kbs.prebirth.actions import on_birth  # kbs.prebirth: follow-up tasks for a baby with a pre-birth case
+    on_birth(by=by, baby=baby)
     return baby
 
 
@@ -295,3 +300,85 @@ def record_birthmark(*, by: User, baby: Baby, details: dict[str, Any]) -> Birthm
         summary=f"Recorded a birthmark on {baby.display_name}: {mark.get_kind_display()}", detail=details,
     )
     return mark
+
+
+DEATH_FIELDS = frozenset({
+    "died_on", "place", "place_detail", "how_learned", "who_else_aware", "other_children",
+    "bereavement_support_offered", "bereavement_support_detail", "key_worker",
+})
+TASKS_STOPPED_NOTE = "The baby has died"
+
+
+@transaction.atomic
+def record_death(*, by: User, baby: Baby, details: dict[str, Any]) -> Death:
+    """Record that a baby has died, as the practitioner was told. Health professionals and
+    safeguarding leads only (RECORD_DEATH), for a baby whose birth is recorded, once.
+
+    In one transaction: the `Death` row (which is the flag on the baby and the family); every open
+    routine task for the baby cancelled, and the family's too when no baby is left (safeguarding
+    tasks carry on, and `create_task` makes no routine task from now on); the audit row; and a
+    significant, shared chronology entry. After the commit, the safeguarding leads of the recording
+    agency and of the lead agency, and the partnership's child death contact, are e-mailed a link.
+    Raises ValidationError, saving nothing, when a detail is wrong or the death is already recorded.
+    """
+    _require(by, Permission.RECORD_DEATH)
+    if by.agency is None:
+        raise NotAllowed("a person with no agency cannot record a death")
+    unknown = set(details) - DEATH_FIELDS
+    if unknown:
+        raise ValueError(f"unknown details: {sorted(unknown)}")
+    # Lock the baby so that two people recording at once cannot both succeed.
+    baby = Baby.objects.select_for_update().select_related("family").get(pk=baby.pk)
+    if Death.objects.filter(baby=baby).exists():
+        raise ValidationError("This baby's death has already been recorded")
+    text = {k: v.strip() if isinstance(v, str) else v for k, v in details.items()}
+    death = Death(baby=baby, recorded_by=by, recorded_by_agency=by.agency, recorded_at=timezone.now(), **text)
+    death.full_clean(exclude=["baby"])  # the baby's one death is checked above, under the lock
+    death.save()
+    cancelled = cancel_routine_tasks(by=by, baby=baby, note=TASKS_STOPPED_NOTE)
+    record_event(
+        by=by, action=Action.CREATE, obj=death, family=baby.family,
+        summary=f"Recorded the death of {baby.display_name}",
+        detail={**text, "tasks_cancelled": [str(t.public_id) for t in cancelled]},
+    )
+    add_entry(
+        by=by, family=baby.family, baby=baby, kind=Kind.DEATH, significance=Significance.SIGNIFICANT, shared=True,
+        summary=f"{baby.display_name} died on {death.died_on.day} {death.died_on:%B %Y}. Recorded by {by.agency}",
+        link=death.get_absolute_url(), source=death,
+    )
+    transaction.on_commit(lambda: _tell_about_death(death))
+    return death
+
+
+def _tell_about_death(death: Death) -> int:
+    """E-mail the safeguarding leads of the recording agency and of the lead agency, and the
+    partnership's child death contact. Links only: no name, date or place leaves the service."""
+    link = f"{settings.KBS_BASE_URL}{death.get_absolute_url()}"
+    agency = death.recorded_by_agency
+    leads = set(notices.safeguarding_lead_addresses(agency))
+    lead_agency = notices.lead_agency(death.baby.family)
+    if lead_agency is not None:
+        leads.update(notices.safeguarding_lead_addresses(lead_agency))
+    sent = 0
+    if leads:
+        sent += send_mail(
+            "Keeping Babies Safe: a baby's death has been recorded",
+            f"{agency} has recorded that a baby in a family your agency works with has died.\n\n"
+            "Routine tasks and reminders for the baby have stopped. Safeguarding tasks carry on.\n"
+            "Please make sure the child death review team has been notified through the usual route "
+            "(eCDOP): this e-mail is not that notification. The record has a chronology pack of your "
+            "agency's contacts and assessments for the review.\n\n"
+            f"Record of the death: {link}\n",
+            None, sorted(leads),
+        )
+    contact = settings.KBS_CHILD_DEATH_CONTACT_EMAIL
+    if contact:
+        sent += send_mail(
+            "Keeping Babies Safe: a baby's death has been recorded",
+            f"{agency} has recorded in Keeping Babies Safe that a baby has died. You are told as the "
+            "partnership's designated child death contact.\n\n"
+            "This is an early alert, not the statutory notification, which comes through eCDOP as usual.\n\n"
+            f"Record of the death (sign in to see it): {link}\n",
+            None, [contact],
+        )
+    return sent

@@ -7,7 +7,7 @@ from django import forms
 
 from kbs.core import validators as v
 from kbs.core.forms import DateField, yes_no_field
-from kbs.families.models import Baby, BirthmarkKind, LawfulBasis, Mobility, Relationship, Sex
+from kbs.families.models import Baby, BirthmarkKind, LawfulBasis, Mobility, PlaceOfDeath, Relationship, Sex
 from kbs.tools import body_map
 
 LANGUAGES = [
@@ -319,3 +319,73 @@ class BirthmarkForm(forms.Form):
         if self.baby is not None and self.baby.date_of_birth and value < self.baby.date_of_birth:
             raise forms.ValidationError("The date you saw it must be on or after the baby's date of birth")
         return value
+
+
+def _text_area(label: str, *, required: str = "", help_text: str = "", rows: int = 3) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=bool(required), max_length=4000, help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}), error_messages={"required": required} if required else {},
+    )
+
+
+class DeathForm(forms.Form):
+    """What the first practitioner to hear of a baby's death knows. Short and plain: it is filled in
+    at a hard moment, often before much is known, so "not known yet" is always a fair answer."""
+
+    died_on = DateField(
+        label="Date the baby died", help_text="For example, 3 3 2026. If you are not sure, give the date you were told and say so below.",
+        error_messages={"required": "Enter the date the baby died"},
+    )
+    place = forms.ChoiceField(
+        label="Where did the baby die?", choices=PlaceOfDeath.choices, widget=forms.RadioSelect,
+        error_messages={"required": "Select where the baby died"},
+    )
+    place_detail = forms.CharField(
+        label="Which hospital, or where (optional unless somewhere else)", max_length=300, required=False,
+        help_text="For example, the Royal Derby Hospital emergency department, or a relative's home",
+    )
+    how_learned = _text_area(
+        "How did you find out?", required="Say how you found out",
+        help_text="Who told you, and when. Say here if anything you have been told is not certain.",
+    )
+    who_else_aware = _text_area(
+        "Who else already knows?", required="Say who else already knows, or that you do not know",
+        help_text="For example, the police, the ambulance service, the emergency department, the coroner, "
+                  "children's social care. Say if you do not know.",
+    )
+    other_children = _text_area(
+        "Other children in the household", required="Say whether there are other children, and who is caring for them now",
+        help_text="Their names and ages, and who is looking after them now. If there are none, write \"none\".",
+    )
+    bereavement_support_offered = yes_no_field("Has the family been offered bereavement support?")
+    bereavement_support_detail = _text_area(
+        "What support, and from whom (if offered)",
+        help_text="For example, a named bereavement midwife, or the Lullaby Trust's helpline",
+    )
+    key_worker = forms.CharField(
+        label="The family's key worker (optional)", max_length=300, required=False,
+        help_text="The person the family will hear from, if you know who it is yet",
+    )
+
+    def __init__(self, *args: Any, baby: Baby, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.baby = baby
+
+    def clean_died_on(self) -> date:
+        value: date = self.cleaned_data["died_on"]
+        if value > v.today():
+            raise forms.ValidationError("The date the baby died must be today or in the past")
+        if self.baby.date_of_birth and value < self.baby.date_of_birth:
+            raise forms.ValidationError(
+                f"The date the baby died must be on or after their date of birth, {self.baby.date_of_birth.day} "
+                f"{self.baby.date_of_birth:%B %Y}"
+            )
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("place") == PlaceOfDeath.ELSEWHERE and not (data.get("place_detail") or "").strip():
+            self.add_error("place_detail", "Say where the baby died")
+        if data.get("bereavement_support_offered") and not (data.get("bereavement_support_detail") or "").strip():
+            self.add_error("bereavement_support_detail", "Say what support was offered, and who from")
+        return data

@@ -7,9 +7,11 @@ every edit checks and bumps, so that a form submitted over a newer version is re
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from kbs.accounts.models import Agency, Team
 
@@ -105,6 +107,11 @@ class Baby(models.Model):
     @property
     def is_born(self) -> bool:
         return self.date_of_birth is not None
+
+    @property
+    def has_died(self) -> bool:
+        """True once a death is recorded (a `Death` row is the flag; see `Death`)."""
+        return hasattr(self, "death")
 
     @property
     def display_name(self) -> str:
@@ -258,3 +265,69 @@ class Birthmark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on baby {self.baby_id}"
+
+
+class PlaceOfDeath(models.TextChoices):
+    HOME = "home", "At home"
+    HOSPITAL = "hospital", "In hospital"
+    ELSEWHERE = "elsewhere", "Somewhere else"
+
+
+class Death(models.Model):
+    """That a baby has died, as first told to a practitioner. Its existence is the flag on the baby
+    and the family: routine tasks stop (`kbs.concerns.actions.create_task`) and the pages change.
+
+    KBS is not the child death review system (eCDOP is). This record holds what the first
+    practitioner to hear knew, so that every agency involved hears at once and can send its own
+    records to the review. Written once, by `kbs.families.actions.record_death`.
+    """
+
+    baby = models.OneToOneField(Baby, on_delete=models.PROTECT, related_name="death")
+    died_on = models.DateField("date the baby died")
+    place = models.CharField("where the baby died", max_length=20, choices=PlaceOfDeath.choices)
+    place_detail = models.CharField("which hospital, or where", max_length=300, blank=True)
+    how_learned = models.TextField("how the practitioner found out")
+    who_else_aware = models.TextField("who else already knows")
+    other_children = models.TextField("other children in the household and who is caring for them now")
+    bereavement_support_offered = models.BooleanField("bereavement support offered")
+    bereavement_support_detail = models.TextField("what support, and from whom", blank=True)
+    key_worker = models.CharField("the family's key worker", max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Copied at the time: the agency whose e-mails went out, even if the person later moves on.
+    recorded_by_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(place="elsewhere") | ~Q(place_detail=""), name="death_elsewhere_says_where"
+            ),
+            models.CheckConstraint(
+                condition=Q(bereavement_support_offered=False) | ~Q(bereavement_support_detail=""),
+                name="death_support_says_what",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Death of baby {self.baby_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("families:death", args=[self.baby.public_id])
+
+    def clean(self) -> None:
+        # The dates depend on the baby and on today, so the database cannot hold them.
+        errors: dict[str, str] = {}
+        born = self.baby.date_of_birth if self.baby_id else None
+        if self.died_on is not None:
+            if self.died_on > timezone.localdate():
+                errors["died_on"] = "The date the baby died must be today or in the past"
+            elif born is None:
+                errors["died_on"] = "A death can only be recorded for a baby whose birth is recorded"
+            elif self.died_on < born:
+                errors["died_on"] = "The date the baby died must be on or after their date of birth"
+        if self.place == PlaceOfDeath.ELSEWHERE and not self.place_detail.strip():
+            errors["place_detail"] = "Say where the baby died"
+        if self.bereavement_support_offered and not self.bereavement_support_detail.strip():
+            errors["bereavement_support_detail"] = "Say what support was offered, and who from"
+        if errors:
+            raise ValidationError(errors)

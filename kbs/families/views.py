@@ -199,6 +199,7 @@ def edit_person(request: HttpRequest, person_id: str) -> HttpResponse:
 
 @login_required
 def baby_page(request: HttpRequest, baby_id: str) -> HttpResponse:
+    from kbs.contacts.icon import panel_for as icon_panel_for
     from kbs.tools import access as tool_access
     from kbs.tools.actions import tools_for
     from kbs.tools.spec import get_spec
@@ -212,6 +213,7 @@ def baby_page(request: HttpRequest, baby_id: str) -> HttpResponse:
         "tools": [get_spec(slug) for slug in tools_for(baby)],
         "assessments": list(tool_access.assessments_of(baby)),
         "birthmarks": list(access.birthmarks_of(baby)),
+        "icon_panel": icon_panel_for(baby, user=request.user),  # ICON panel: kbs/contacts/icon.py
     })
 
 
@@ -321,3 +323,71 @@ def record_birthmark(request: HttpRequest, baby_id: str) -> HttpResponse:
         "title": "Record a birthmark", "form": form, "baby": baby, "family": baby.family,
         "back_link": baby.get_absolute_url(),
     }, status=400 if form.errors else 200)
+
+
+# --- A baby's death ------------------------------------------------------------------------------
+# Recording a death: health professionals and safeguarding leads only (RECORD_DEATH); everyone else
+# gets the same 404 as for a baby who is not there. The record and the chronology pack are for anyone
+# who may see the baby.
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_death(request: HttpRequest, baby_id: str) -> HttpResponse:
+    from django.core.exceptions import ValidationError
+
+    baby = access.baby_for(request.user, baby_id, need=Permission.RECORD_DEATH, audit=request.method == "GET")  # type: ignore[arg-type]
+    if not baby.is_born:
+        raise Http404(access.NOT_FOUND)
+    if baby.has_died:
+        return redirect("families:death", baby.public_id)
+    form = forms.DeathForm(request.POST or None, baby=baby)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.record_death(by=request.user, baby=baby, details=form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                # Only "already recorded": someone else recorded it while this form was open.
+                messages.info(request, error.messages[0])
+                return redirect("families:death", baby.public_id)
+            for name, problems in error.message_dict.items():
+                form.add_error(name if name in form.fields else None, problems)
+        else:
+            messages.success(request, "The death is recorded. The safeguarding leads have been told.")
+            return redirect("families:death", baby.public_id)
+    children = [p for p in baby.family.people.all() if p.relationship in {"sibling", "other_child"}]
+    return render(request, "families/death_form.jinja", {
+        "title": "Record a baby's death", "form": form, "baby": baby, "family": baby.family,
+        "children": children, "back_link": baby.get_absolute_url(),
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET"])
+def death_page(request: HttpRequest, baby_id: str) -> HttpResponse:
+    baby = access.baby_for(request.user, baby_id, audit=False)  # type: ignore[arg-type]
+    if not baby.has_died:
+        raise Http404(access.NOT_FOUND)
+    death = baby.death
+    record_event(by=request.user, action=Action.VIEW, obj=death, family=baby.family,
+                 summary=f"Viewed the record of {baby.display_name}'s death")
+    return render(request, "families/death.jinja", {
+        "title": f"The death of {baby.display_name}", "death": death, "baby": baby, "family": baby.family,
+        "back_link": baby.get_absolute_url(),
+    })
+
+
+@login_required
+@require_http_methods(["GET"])
+def death_pack(request: HttpRequest, baby_id: str) -> HttpResponse:
+    from kbs.families import death_pack as pack
+
+    baby = access.baby_for(request.user, baby_id, audit=False)  # type: ignore[arg-type]
+    if not baby.has_died or request.user.agency_id is None:  # type: ignore[union-attr]
+        raise Http404(access.NOT_FOUND)
+    content = pack.render(request.user, baby.death)  # type: ignore[arg-type]  # writes the EXPORT audit row
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pack.file_name(baby)}"'
+    # Personal data: no shared cache or browser history should keep a copy.
+    response["Cache-Control"] = "no-store"
+    return response

@@ -6,7 +6,9 @@ from the 999 test range, which is never issued to a patient.
 
 Families, babies, people and involvements are written through `kbs.families.actions`, so the demo
 audit trail looks like the one real use would leave. Agencies, teams and users are set-up data with
-no actions of their own and are created directly.
+no actions of their own and are created directly. What practitioners have done since (contacts and
+the three messages, assessments, birthmarks, concerns, referrals and tasks) is added afterwards by
+`demo_activity`, `demo_assessments` and `demo_concerns`, through the apps' actions too.
 
 The data depend only on the seed and today's date (ages and due dates are relative to today), so a
 demo always has babies of the same ages.
@@ -30,9 +32,14 @@ from kbs.accounts.models import Agency, AgencyType, Role, Team, User
 from kbs.accounts.roles import sync_roles
 from kbs.audit.actions import record_event
 from kbs.audit.models import Action
+from kbs.concerns.models import Concern, Referral, Task
+from kbs.contacts.models import Contact, MessageDelivery
 from kbs.core.validators import NHS_NUMBER_WEIGHTS
 from kbs.families import actions
-from kbs.families.models import Baby, Family, Involvement, Mobility, Person, Relationship, Sex
+from kbs.families.models import Baby, Birthmark, Family, Involvement, Mobility, Person, Relationship, Sex
+from kbs.nonprod.demo_activity import Cast, Contacts, load_households
+from kbs.nonprod.demo_assessments import Assessments
+from kbs.nonprod.demo_concerns import add_concerns
 from kbs.nonprod.personas import (
     GP_PRACTICE,
     HEALTH_VISITING_AGENCY,
@@ -42,6 +49,7 @@ from kbs.nonprod.personas import (
     POLICE_AGENCY,
     SOCIAL_CARE_AGENCY,
 )
+from kbs.tools.models import Assessment
 
 # The first family always has this shape, so that browser tests and demos can rely on it: Amelia,
 # 10 weeks old, lives with her mother Sophie and her father Daniel, whom no practitioner has seen
@@ -468,6 +476,13 @@ def demo_counts() -> dict[str, int]:
         "babies": Baby.objects.count(),
         "people": Person.objects.count(),
         "involvements": Involvement.objects.count(),
+        "contacts": Contact.objects.count(),
+        "messages_given": MessageDelivery.objects.count(),
+        "assessments": Assessment.objects.count(),
+        "birthmarks": Birthmark.objects.count(),
+        "concerns": Concern.objects.count(),
+        "referrals": Referral.objects.count(),
+        "tasks": Task.objects.count(),
     }
 
 
@@ -504,6 +519,9 @@ class _Loader:
         self.staff: dict[tuple[str, str], list[User]] = {}
         self.staff_by_agency: dict[str, list[User]] = {}
         self.personas: dict[str, User] = {}
+        # Each agency's safeguarding lead, who decides on the concerns its staff raise.
+        self.leads: dict[str, User] = {}
+        self.fixed_family_id: int | None = None
         self.used_nhs_numbers = set(Baby.objects.exclude(nhs_number="").values_list("nhs_number", flat=True))
         self.used_nhs_numbers.add(DEMO_BABY_NHS_NUMBER)
         self.used_usernames = set(User.objects.values_list("username", flat=True))
@@ -524,6 +542,23 @@ class _Loader:
             self._family()
             if (number + 1) % 50 == 0:
                 self.say(f"Families: {number + 1} of {families}")
+        self._activity()
+
+    def _activity(self) -> None:
+        """Contacts, assessments, birthmarks, concerns, referrals and tasks: see demo_activity,
+        demo_assessments and demo_concerns."""
+        cast = Cast(
+            # Its own stream, so that adding activity never changes the families themselves.
+            rng=random.Random(self.rng.random()), today=self.today, personas=self.personas, staff=self.staff,
+            staff_by_agency=self.staff_by_agency, leads=self.leads,
+            agency_types={name: agency.agency_type for name, agency in self.agencies.items()},
+        )
+        households = load_households(cast, self.fixed_family_id)
+        Contacts(cast, households).run()
+        Assessments(cast, households).run()
+        self.say(f"Contacts: {Contact.objects.count()}; assessments: {Assessment.objects.count()}")
+        add_concerns(cast, households)
+        self.say(f"Concerns: {Concern.objects.count()}; referrals: {Referral.objects.count()}; tasks: {Task.objects.count()}")
 
     def _agencies(self) -> None:
         for spec in AGENCIES:
@@ -571,6 +606,8 @@ class _Loader:
                 team=persona.team_name,
             )
             self.personas[persona.key] = user
+            if persona.role_slug == "safeguarding-lead":
+                self.leads[persona.agency_name] = user
             if persona.role_slug not in {"analyst", "administrator", "safeguarding-lead"}:
                 self._add_staff(persona.agency_name, persona.team_name, user)
 
@@ -589,8 +626,10 @@ class _Loader:
         for spec in AGENCIES:
             if spec.has_lead:
                 first, last, username = self._new_name()
-                self._user(username=username, first=first, last=last, job_title="Named safeguarding lead",
-                           role="safeguarding-lead", agency=spec.name, team="")
+                self.leads[spec.name] = self._user(
+                    username=username, first=first, last=last, job_title="Named safeguarding lead",
+                    role="safeguarding-lead", agency=spec.name, team="",
+                )
             for team in spec.teams:
                 have = len(self.staff.get((spec.name, team), []))
                 for _ in range(spec.staff_per_team - have):
@@ -629,6 +668,7 @@ class _Loader:
             },
             reason="Universal health visiting for the new baby: new birth visit and reviews",
         )
+        self.fixed_family_id = family.pk
         people = [
             (DEMO_MOTHER_NAME, Relationship.BIRTH_MOTHER, 27, True, True, True, 5),
             (DEMO_FATHER_NAME, Relationship.FATHER, 29, True, True, True, None),
@@ -759,7 +799,7 @@ class _Loader:
         }]
         # The "invisible man": a partner of the mother's who lives in the home, cares for the baby and
         # whom no practitioner has met.
-        new_partner = rng.random() < 0.1
+        new_partner = rng.random() < 0.08
         if has_father:
             father_lives_here = not new_partner and rng.random() < 0.75
             people.append({

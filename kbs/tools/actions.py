@@ -25,8 +25,8 @@ from kbs.tools.spec import ToolSpec, get_spec
 
 URGENT_LEVELS = {"urgent", "emergency"}
 # Tools for a baby who has been born, and for an unborn baby.
-FOR_BORN = ("safer-sleep", "bruising", "dogs")
-FOR_UNBORN = ("pre-birth-screening",)
+FOR_BORN = ("safer-sleep", "bruising", "dogs", "every-baby-matters", "safe-space")
+FOR_UNBORN = ("pre-birth-screening", "every-baby-matters")
 
 
 class SameDayStepsMissing(Exception):
@@ -83,7 +83,18 @@ def prefill(spec: ToolSpec, baby: Baby, on: date | None = None) -> dict[str, obj
             known["gestation_weeks"] = baby.gestation_at_birth_weeks
         if baby.birth_weight_g:
             known["birth_weight_g"] = baby.birth_weight_g
-    if "mobility" in items and baby.mobility:
+    if spec.slug == "every-baby-matters":
+        # The tool asks different questions before and after the birth.
+        known["baby_born"] = "yes" if baby.is_born else "no"
+        if baby.is_born and baby.gestation_at_birth_weeks:
+            known["gestation_at_birth_weeks"] = baby.gestation_at_birth_weeks
+        if baby.is_born and baby.birth_weight_g:
+            known["birth_weight_g"] = baby.birth_weight_g
+        if not baby.is_born and baby.expected_delivery_date:
+            from kbs.core.validators import gestation_from_edd
+
+            known["weeks_pregnant"], _ = gestation_from_edd(baby.expected_delivery_date, today)
+    if "mobility" in items and baby.mobility and baby.is_born:
         known["mobility"] = baby.mobility
     if spec.slug == "pre-birth-screening" and baby.expected_delivery_date:
         from kbs.core.validators import gestation_from_edd
@@ -249,6 +260,9 @@ def complete_assessment(
     _chronicle(by, current, spec.title)
     if outcome.level in URGENT_LEVELS and current.lead_notified_at is None:
         transaction.on_commit(lambda: notices.urgent_outcome(current, outcome.level))
+    if current.tool_slug == "pre-birth-screening":  # kbs.prebirth: a trigger opens a pre-birth case
+        from kbs.prebirth.actions import on_pre_birth_screening_completed
+        on_pre_birth_screening_completed(by=by, assessment=current)
     return current
 
 

@@ -122,3 +122,24 @@ class SafeSleepPlan(models.Model):
 
     def __str__(self) -> str:
         return f"Safe sleep plan {self.pk} for assessment {self.assessment_id}"
+
+
+class SupportPlan(models.Model):
+    """The support plan agreed with the family after an Every Baby Matters assessment: the judgement
+    of each of the six areas, copied from the answers, and the actions agreed. A revised plan is a
+    new row; the newest is the plan in force."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="support_plans")
+    # Area id -> the practitioner's judgement ("strength", "some_support" or "concern").
+    areas = models.JSONField(default=dict)
+    # A list of {"area", "action", "who", "by_when" (an ISO date)}.
+    actions = models.JSONField(default=list, blank=True)
+    agreed_with = models.CharField("who the plan was agreed with", max_length=300)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Support plan {self.pk} for assessment {self.assessment_id}"
