@@ -139,7 +139,10 @@ def field_params(bf: forms.BoundField, **extra: Any) -> dict[str, Any]:
     else:
         params["label"] = {"text": label}
         params["value"] = "" if value is None else value
-        if isinstance(bf.field, forms.IntegerField):
+        # FloatField is a subclass of IntegerField in Django, so test it first.
+        if isinstance(bf.field, forms.FloatField):
+            params["inputmode"] = "decimal"
+        elif isinstance(bf.field, forms.IntegerField):
             params["inputmode"] = "numeric"
     params.update(extra)
     return params

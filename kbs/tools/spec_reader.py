@@ -111,6 +111,10 @@ class SpecReader:
         for entry in self.seq(raw, f"{where}: codes"):
             entry = self.mapping(entry, f"{where}: code")
             code, label = entry.get("code"), entry.get("label")
+            extra = sorted(str(key) for key in entry if key not in {"code", "label"})
+            if extra:
+                # An unquoted comma in a flow mapping silently cuts a label short and adds a key.
+                self.problem(where, f"code {code!r} has unexpected keys {extra}: quote labels that contain a comma")
             if not isinstance(code, str) or not CODE.match(code):
                 self.problem(where, f"code {code!r} must be lower-case letters, digits and _")
             elif code in {c.code for c in found}:

@@ -171,7 +171,7 @@ def complete(request: HttpRequest, assessment_id: str) -> HttpResponse:
         medical_review_at=data.get("medical_review_at"), medical_review_where=data.get("medical_review_where", ""),
     )
     try:
-        actions.complete_assessment(
+        assessment = actions.complete_assessment(
             by=request.user, assessment=assessment, confirmed_actions=data["confirmed_actions"],  # type: ignore[arg-type]
             actions_not_taken_reason=data["actions_not_taken_reason"], steps=steps,
             steps_not_recorded_reason=data.get("steps_not_recorded_reason", ""),

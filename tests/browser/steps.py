@@ -169,7 +169,8 @@ def follow_button_link(page: Page, name: str) -> Page:
     """Follow a link drawn as an NHS.UK button (an `a` with role=button), and check the page."""
     with page.expect_navigation() as navigation:
         page.get_by_role("button", name=name, exact=True).click()
-    assert navigation.value is not None and navigation.value.status == 200, f"{page.url} did not open"
+    assert navigation.value is not None, f"no response for {page.url}"
+    assert navigation.value.status == 200, f"{page.url} answered {navigation.value.status}"
     return check(page)
 
 
