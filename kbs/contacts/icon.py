@@ -46,7 +46,7 @@ class Touchpoint:
     number: int
     slug: str
     name: str  # in sentence case, to sit inside a sentence
-    who: str
+    who: str  # who gives it, and when, for the baby page
     contact_types: frozenset[str]
     # Contact types that count only when a health-visiting agency made the contact (a home visit by
     # the police is not the health visitor's touchpoint).
@@ -74,24 +74,24 @@ class Touchpoint:
 
 TOUCHPOINTS: tuple[Touchpoint, ...] = (
     Touchpoint(
-        1, "antenatal", "antenatal", "midwife or health visitor before the birth",
+        1, "antenatal", "antenatal", "Midwife or health visitor before the birth",
         frozenset({ContactType.ANTENATAL_BOOKING, ContactType.HV_ANTENATAL}), frozenset(),
         # From 28 weeks of pregnancy, when health visitors make their antenatal contact.
         opens_day=-12 * 7, closes_day=0,
     ),
     Touchpoint(
-        2, "birth", "birth", "midwife at the birth or before going home from hospital",
+        2, "birth", "birth", "Midwife at the birth or before going home from hospital",
         frozenset({ContactType.BIRTH_DISCHARGE}), frozenset(),
         opens_day=0, closes_day=7,
     ),
     Touchpoint(
-        3, "community_midwife", "community midwife", "community midwife at home",
+        3, "community_midwife", "community midwife", "Community midwife at home",
         frozenset({ContactType.COMMUNITY_MIDWIFE}), frozenset(),
         # Midwives usually discharge at 10 to 14 days, sometimes as late as 28.
         opens_day=0, closes_day=28,
     ),
     Touchpoint(
-        4, "health_visitor", "health visitor", "health visitor at the new baby review or a later visit",
+        4, "health_visitor", "health visitor", "Health visitor at the new baby review or a later visit",
         frozenset({ContactType.NEW_BABY_REVIEW, ContactType.SIX_EIGHT_WEEK_REVIEW}),
         frozenset({ContactType.HOME_VISIT}),
         # The new baby review is at 10 to 14 days; the 6 to 8 week review also counts.

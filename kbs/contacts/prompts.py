@@ -233,8 +233,8 @@ def _tool_prompts(baby: Baby, age: int, done: list[Done], contact_type: str, can
     if not dogs and new_baby_review_time:
         prompts.append(Prompt(
             Kind.DOGS_ASK, f"Ask about dogs{whose}",
-            "Nobody has recorded whether a dog lives in or visits the home. Ask at the new baby review, "
-            "and give dog safety advice if there is one.",
+            "Nobody has recorded whether a dog lives in or visits the home. Ask, and give the dog safety "
+            "advice if there is one.",
             baby=baby, start=_start(baby, "dogs", can_assess),
         ))
     elif dogs and dogs[0].dog_recorded and timezone.localtime(dogs[0].at).date() < on - DOGS_REVIEW_AFTER:
