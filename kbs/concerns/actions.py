@@ -105,10 +105,10 @@ def _not_in_future(when: datetime, what: str) -> None:
 # After a baby dies, routine work for the baby stops: no reminder to revisit a safe sleep plan, no
 # action from an assessment, no letter. Safeguarding work does not stop: a concern still needs its
 # decision and a referral its acknowledgement and outcome (a death can start both, for the baby's
-# brothers and sisters). So a task is safeguarding work when it belongs to a concern's or a
-# referral's lifecycle, and routine otherwise.
+# brothers and sisters). So a task is safeguarding work when it belongs to the lifecycle of a
+# concern, a referral or a pre-birth case (`source_type` is the model's name), and routine otherwise.
 SAFEGUARDING_TASK_KINDS = frozenset({TaskKind.DECIDE_CONCERN, TaskKind.CHASE_ACKNOWLEDGEMENT, TaskKind.RECORD_OUTCOME})
-SAFEGUARDING_TASK_SOURCES = frozenset({"concern", "referral"})
+SAFEGUARDING_TASK_SOURCES = frozenset({"concern", "referral", "prebirthcase"})
 
 
 def routine_tasks() -> Q:

@@ -254,7 +254,11 @@ def prompts_for_family(family: Family, *, user: User, people: Iterable[Person] |
     Five queries, or four with `people`, however much the family has on record."""
     on = on or today()
     everyone = list(people) if people is not None else list(Person.objects.filter(family=family).order_by("id"))
-    babies = [b for b in family.babies.order_by("id") if baby_age_days(b, on) < ONE_YEAR]
+    # No routine prompt is ever shown for a baby who has died.
+    babies = [
+        b for b in family.babies.select_related("death").order_by("id")
+        if baby_age_days(b, on) < ONE_YEAR and not b.has_died
+    ]
     if not babies:
         return []
     several = len(babies) > 1

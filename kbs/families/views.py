@@ -100,7 +100,7 @@ def _family_context(request: HttpRequest, family: Any) -> dict[str, Any]:
     return {
         "title": f"Family at {family.postcode}",
         "family": family,
-        "babies": list(family.babies.order_by("date_of_birth", "expected_delivery_date", "id")),
+        "babies": list(family.babies.select_related("death").order_by("date_of_birth", "expected_delivery_date", "id")),  # death: the banner
         # --- The three messages panel (kbs.contacts): coverage also loads the people, in one query. ---
         "people": coverage.people,
         "coverage": coverage,
@@ -200,6 +200,7 @@ def edit_person(request: HttpRequest, person_id: str) -> HttpResponse:
 @login_required
 def baby_page(request: HttpRequest, baby_id: str) -> HttpResponse:
     from kbs.contacts.icon import panel_for as icon_panel_for
+    from kbs.prebirth.presenters import baby_panel as prebirth_panel  # Pre-birth panel
     from kbs.tools import access as tool_access
     from kbs.tools.actions import tools_for
     from kbs.tools.spec import get_spec
@@ -213,7 +214,8 @@ def baby_page(request: HttpRequest, baby_id: str) -> HttpResponse:
         "tools": [get_spec(slug) for slug in tools_for(baby)],
         "assessments": list(tool_access.assessments_of(baby)),
         "birthmarks": list(access.birthmarks_of(baby)),
-        "icon_panel": icon_panel_for(baby, user=request.user),  # ICON panel: kbs/contacts/icon.py
+        "icon_panel": None if baby.has_died else icon_panel_for(baby, user=request.user),  # ICON panel: kbs/contacts/icon.py
+        "prebirth": prebirth_panel(baby),  # Pre-birth panel: kbs/prebirth/presenters.py
     })
 
 

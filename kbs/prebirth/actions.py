@@ -112,11 +112,14 @@ def _task_title(due: clock.Due) -> str:
 
 
 def _make_task(*, by: User | None, case: PreBirthCase, code: str, title: str, due_at: datetime, agency: Agency | None = None,
-               assigned_to: User | None = None, urgent: bool = False, notify: bool = False) -> Task:
+               assigned_to: User | None = None, urgent: bool = False, notify: bool = False) -> Task | None:
+    """A task for one step, remembered against the case (None when `create_task` makes none: a
+    routine task after a baby's death)."""
     task = create_task(by=by, family=case.family, baby=case.baby, kind=TaskKind.OTHER, title=title,
                        agency=agency or case.agency, due_at=due_at, assigned_to=assigned_to, urgent=urgent,
                        source=case, notify=notify)
-    CaseTask.objects.create(case=case, code=code, task=task)
+    if task is not None:
+        CaseTask.objects.create(case=case, code=code, task=task)
     return task
 
 
@@ -362,9 +365,6 @@ def complete_delivery_plan(*, by: User, case: PreBirthCase) -> DeliverySafetyPla
         return plan
     gaps = plan_gaps({name: getattr(plan, name) for name in PLAN_FIELDS})
     if gaps:
-        record_event(by=by, action=Action.REFUSED, obj=plan, family=case.family,
-                     summary="Could not mark the delivery safety plan complete: parts missing",
-                     detail={"missing": list(gaps)})
         raise PlanIncomplete(gaps)
     plan.completed = True
     plan.completed_by = by
@@ -419,11 +419,12 @@ def on_birth(*, by: User, baby: Baby) -> list[Task]:
         Involvement.objects.filter(family=case.family, ended_on__isnull=True, agency__agency_type=AgencyType.HEALTH_VISITING)
         .select_related("agency").first()
     )
-    tasks = [
+    made = [
         _make_task(by=by, case=case, code=f.code, title=f.title, due_at=f.due_at, urgent=f.urgent, notify=True,
                    agency=health_visiting.agency if f.health_visiting and health_visiting else None)
         for f in _follow_ups(now, born_on)
     ]
+    tasks = [task for task in made if task is not None]
     record_event(by=by, action=Action.UPDATE, obj=case, family=case.family,
                  summary=f"Birth recorded for a baby with a pre-birth case: {len(tasks)} follow-up tasks made",
                  detail={"tasks": [t.title for t in tasks]})

@@ -40,6 +40,22 @@ def status_text(state: clock.State) -> str:
     return f"Due by {day(due.due_on)}"
 
 
+def _short_day(value: date | None) -> str:
+    return f"{value.day} {value:%b %Y}" if value else ""
+
+
+def short_status_text(state: clock.State) -> str:
+    """The status in a few words, for the timeline where a line holds about 30 characters."""
+    due = state.due
+    if state.status == clock.Status.DONE:
+        return f"Done {_short_day(state.done_on)}" + (" (late)" if state.done_late else "")
+    if due.due_on is None:
+        return "Due before leaving hospital" if due.code == clock.DISCHARGE_PLANNING else f"Due {due.milestone.when}"
+    if state.status == clock.Status.LATE:
+        return f"Late: was due {_short_day(due.due_on)}"
+    return f"Due by {_short_day(due.due_on)}"
+
+
 def when_text(due: clock.Due) -> str:
     """The rule that set the date: "By 20 weeks", "At once: found after 28 weeks"."""
     if due.code == clock.REFERRAL:
@@ -74,13 +90,24 @@ def _y(week: float) -> float:
     return round(TOP + week * PER_WEEK, 1)
 
 
+@dataclass
+class Marker:
+    state: clock.State
+    y: float
+    label_y: float  # pushed down when it would overlap the label above
+    status: str
+    colour: str
+    label: str
+    text: str
+
+
 def timeline(case: PreBirthCase, states: list[clock.State], today: date | None = None) -> dict[str, Any]:
     """Everything the SVG needs, in its own coordinates (a viewBox WIDTH wide)."""
     baby = case.baby
     edd = baby.expected_delivery_date or baby.date_of_birth
     assert edd is not None
     today = today or timezone.localdate()
-    markers = []
+    markers: list[Marker] = []
     for state in states:
         due = state.due
         if due.code == clock.REFERRAL:
@@ -89,20 +116,21 @@ def timeline(case: PreBirthCase, states: list[clock.State], today: date | None =
             week = _week_of(edd, due.due_on)
         else:
             week = _week_of(edd, baby.date_of_birth) if baby.date_of_birth else float(clock.TERM_WEEKS)
-        markers.append({"state": state, "y": _y(week), "status": state.status.value, "colour": COLOURS[state.status],
-                        "label": state.milestone.short, "text": status_text(state)})
-    markers.sort(key=lambda m: m["y"])
-    last = -LABEL_GAP
+        y = _y(week)
+        markers.append(Marker(state, y, y, state.status.value, COLOURS[state.status], state.milestone.short,
+                              short_status_text(state)))
+    markers.sort(key=lambda m: m.y)
+    last = -float(LABEL_GAP)
     for marker in markers:
-        marker["label_y"] = max(marker["y"], last + LABEL_GAP)
-        last = marker["label_y"]
-    if baby.is_born:
-        now_week, now_label = _week_of(edd, baby.date_of_birth), "Born"  # type: ignore[arg-type]
+        marker.label_y = max(marker.y, last + LABEL_GAP)
+        last = marker.label_y
+    if baby.date_of_birth is not None:
+        now_week, now_label = _week_of(edd, baby.date_of_birth), "Born"
     else:
         now_week, now_label = _week_of(edd, today), "Today"
     now_y = _y(now_week)
-    ticks = [{"y": _y(w), "text": f"{w}"} for w in range(0, MAX_WEEK + 1, 4)]
-    ticks = [t for t in ticks if abs(t["y"] - now_y) >= PER_WEEK * 1.5]
+    # Week numbers every 4 weeks, leaving out any that would sit under the "Today" mark.
+    ticks = [{"y": _y(w), "text": f"{w}"} for w in range(0, MAX_WEEK + 1, 4) if abs(_y(w) - now_y) >= PER_WEEK * 1.5]
     bottom = _y(MAX_WEEK)
     return {
         "width": WIDTH, "height": int(max(bottom + 28, last + 30)), "line_x": LINE_X, "label_x": LABEL_X,

@@ -79,7 +79,7 @@ def record_milestone(request: HttpRequest, baby_id: str, code: str) -> HttpRespo
     milestone = clock.BY_CODE.get(code)
     if milestone is None or not case.is_open:
         raise Http404(NOT_FOUND)
-    form = forms.MilestoneForm(request.POST or None, code=code)
+    form = forms.MilestoneForm(request.POST if request.method == "POST" else None, code=code)
     if request.method == "POST" and form.is_valid():
         try:
             actions.record_milestone(by=_user(request), case=case, code=code, done_on=form.cleaned_data["done_on"],
@@ -102,7 +102,7 @@ def close(request: HttpRequest, baby_id: str) -> HttpResponse:
     case = access.case_for(_user(request), baby_id, need=Permission.EDIT_FAMILY, audit=request.method == "GET")
     if not case.is_open:
         raise Http404(NOT_FOUND)
-    form = forms.CloseCaseForm(request.POST or None)
+    form = forms.CloseCaseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         actions.close_case(by=_user(request), case=case, reason=form.cleaned_data["reason"])
         messages.success(request, "Pre-birth case closed")
@@ -177,7 +177,7 @@ def plan_edit(request: HttpRequest, baby_id: str) -> HttpResponse:
     if not case.is_open:
         raise Http404(NOT_FOUND)
     plan = access.plan_of(case)
-    form = forms.DeliveryPlanForm(request.POST or None, initial=_plan_initial(plan))
+    form = forms.DeliveryPlanForm(request.POST if request.method == "POST" else None, initial=_plan_initial(plan))
     status = 200
     if request.method == "POST":
         status = 400
@@ -241,7 +241,7 @@ def milestone_settings(request: HttpRequest) -> HttpResponse:
     if not has_permission(by, Permission.MANAGE_PARTNERSHIP_SETTINGS):
         raise Http404(NOT_FOUND)
     current = actions.partnership_weeks()
-    form = forms.MilestoneSettingsForm(request.POST or None, current=current)
+    form = forms.MilestoneSettingsForm(request.POST if request.method == "POST" else None, current=current)
     if request.method == "POST" and form.is_valid():
         for code, (week, premature_week) in form.weeks().items():
             if current[code] != (week, premature_week):

@@ -62,6 +62,9 @@ def _require(by: User, permission: Permission) -> None:
 
 
 def tools_for(baby: Baby) -> tuple[str, ...]:
+    """The tools that can be started for a baby: none once the baby has died."""
+    if baby.has_died:
+        return ()
     return FOR_BORN if baby.is_born else FOR_UNBORN
 
 

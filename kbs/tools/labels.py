@@ -22,7 +22,7 @@ ACTION_LABELS = {
     "tailored_advice": "Give advice about what was found, in words the family use",
     "make_safe_sleep_plan": "Make a safe sleep plan with the family",
     "out_of_routine_plan": "Agree where the baby will sleep when the routine changes",
-    "equipment_support": "Help the family get a safe sleep space (cot, Moses basket or travel cot)",
+    "equipment_support": "Help the family get the equipment they need (a safe sleep space, stair gates, a smoke alarm)",
     "review_next_contact": "Look at this again at the next contact",
     "discuss_safeguarding_lead_same_day": "Discuss with your agency's safeguarding lead today",
     "refer_childrens_social_care_same_day": "Refer to children's social care today",

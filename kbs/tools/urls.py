@@ -2,6 +2,7 @@ from django.urls import path
 
 from kbs.tools import views
 from kbs.tools.plans import plan_new, plan_page, plan_pdf
+from kbs.tools.support_plans import support_plan_new, support_plan_page, support_plan_pdf
 
 app_name = "tools"
 urlpatterns = [
@@ -24,4 +25,11 @@ urlpatterns += [
     path("assessments/<str:assessment_id>/plan/", plan_page, name="plan"),
     path("assessments/<str:assessment_id>/plan/new/", plan_new, name="plan_new"),
     path("assessments/<str:assessment_id>/plan.pdf", plan_pdf, name="plan_pdf"),
+]
+
+# The family's support plan after Every Baby Matters (kbs/tools/support_plans.py).
+urlpatterns += [
+    path("assessments/<str:assessment_id>/support-plan/", support_plan_page, name="support_plan"),
+    path("assessments/<str:assessment_id>/support-plan/new/", support_plan_new, name="support_plan_new"),
+    path("assessments/<str:assessment_id>/support-plan.pdf", support_plan_pdf, name="support_plan_pdf"),
 ]

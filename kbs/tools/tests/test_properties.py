@@ -32,6 +32,8 @@ BASELINES = {
     "bruising": "walking toddler with a bruised shin that fits the story",
     "pre-birth-screening": "no concerns at booking",
     "dogs": "well-managed family dog",
+    "every-baby-matters": "follow-up answers count only when their question is shown",
+    "safe-space": "a safe home at 9 to 12 months",
 }
 
 # For each item, answers that are riskier than the baseline's (safe) answer. Each item moves at most
@@ -88,6 +90,31 @@ RISKIER: dict[str, dict[str, list[Any]]] = {
         "baby_left_alone_with_dog": ["yes"],
         "dog_separated_when_baby_down": ["no"],
         "other_family_concerns": ["yes"],
+    },
+    "every-baby-matters": {
+        "parent_factors": [["care_leaver"], ["domestic_abuse", "substance_misuse"], ["previous_child_removed_or_died"]],
+        "baby_factors": [["premature"], ["multiple_birth", "disability"]],
+        "environment_factors": [["poverty"], ["dog_in_home", "isolation"]],
+        "negative_intent_to_crying": ["yes"],
+        "gestation_at_birth_weeks": [36, 30],
+        "birth_weight_g": [2500, 1500],
+        "carer_mental_health": ["past_only", "current_coping", "current_affecting_care"],
+        "alcohol_use": ["within_guidelines", "above_guidelines"],
+        "drug_use": [["sedating_medication"], ["illicit_drugs"]],
+        "smoking_in_household": [["mother"], ["partner", "other_household_member"]],
+        "domestic_abuse_disclosed": ["yes"],
+        "upcoming_disruption": ["yes"],
+        "dog_in_home": ["yes"],
+        "adult_with_known_risk": ["yes"],
+        "new_partner": ["yes"],
+        **{f"{area}_judgement": ["some_support", "concern"]
+           for area in ("bonding", "development", "health", "knowledge", "community", "people")},
+    },
+    "safe-space": {
+        item: ["no"]
+        for item in ("smoke_alarm_working", "hot_drinks_away", "nappy_sacks_safe", "button_batteries_secured",
+                     "medicines_locked_away", "changing_on_floor", "bath_supervision", "stair_gates_fitted",
+                     "window_restrictors", "blind_cords_tied", "high_chair_straps", "dog_plan")
     },
 }
 
