@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "kbs.chronology",
     "kbs.contacts",
     "kbs.concerns",
+    "kbs.workforce",
     "kbs.prebirth",
     "kbs.api",
 ]
@@ -188,3 +189,6 @@ KBS_BASE_URL = env_str("KBS_BASE_URL", None if PRODUCTION else "http://127.0.0.1
 KBS_CHILD_DEATH_CONTACT_EMAIL = env_str(
     "KBS_CHILD_DEATH_CONTACT_EMAIL", "" if PRODUCTION else "child-death-reviews@example.nhs.uk"
 )
+
+# The Level 2 e-learning knowledge checks' pass mark, as a percentage.
+KBS_L2_PASS_MARK = int(env_str("KBS_L2_PASS_MARK", "80"))

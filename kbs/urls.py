@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("kbs.concerns.urls")),
     path("", include("kbs.prebirth.urls")),
     path("", include("kbs.chronology.urls")),
+    path("", include("kbs.workforce.urls")),
     path("audit/", include("kbs.audit.urls")),
     path("api/", include("kbs.api.urls")),
 ]

@@ -27,6 +27,8 @@ class Permission(StrEnum):
     SEARCH_AUDIT_ALL = "search_audit_all"
     VIEW_AGGREGATES = "view_aggregates"
     MANAGE_PARTNERSHIP_SETTINGS = "manage_partnership_settings"
+    # Training: champions, courses, everyone's training records and the confidence figures.
+    MANAGE_TRAINING = "manage_training"
     # Assessments.
     COMPLETE_ASSESSMENT = "complete_assessment"
     RECORD_BIRTHMARK = "record_birthmark"

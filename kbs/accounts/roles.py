@@ -94,9 +94,19 @@ ROLES = [
     RoleDefinition(
         "administrator",
         "Partnership administrator",
-        "Looks after the service for the partnership: partnership settings and the whole audit trail. "
-        "Has no access to family records unless also given a practitioner role.",
-        (P.SEARCH_AUDIT_ALL, P.MANAGE_PARTNERSHIP_SETTINGS, P.VIEW_AGGREGATES),
+        "Looks after the service for the partnership: partnership settings, the whole audit trail and, "
+        "like the training lead, the training programme and champions. Has no access to family records unless also given a practitioner role.",
+        (P.SEARCH_AUDIT_ALL, P.MANAGE_PARTNERSHIP_SETTINGS, P.VIEW_AGGREGATES, P.MANAGE_TRAINING),
+    ),
+    RoleDefinition(
+        "training-lead",
+        "Training lead",
+        "Runs the partnership's Keeping Babies Safe training. Names and removes champions, runs Level 3 "
+        "course sessions and bookings, imports training records, and sees every member of staff's "
+        "training records, course progress and certificates. Sees confidence self-ratings only as "
+        "totals, never one person's answers. Has no access to family records unless also given a "
+        "practitioner role.",
+        (P.MANAGE_TRAINING, P.VIEW_AGGREGATES),
     ),
 ]
 

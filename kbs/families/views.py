@@ -21,6 +21,7 @@ from kbs.contacts import access as contact_access  # the three messages panel on
 from kbs.contacts import coverage as contact_coverage
 from kbs.core.validators import normalise_nhs_number, normalise_postcode
 from kbs.families import access, actions, forms
+from kbs.workforce import access as workforce_access  # "your champion" on My families
 
 PAGE_SIZE = 25
 
@@ -48,7 +49,10 @@ def my_families(request: HttpRequest) -> HttpResponse:
         ).distinct()
         record_event(by=request.user, action=Action.SEARCH, summary="Searched my families", detail={"q": query})
     page = Paginator(families.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "families/mine.jinja", {"title": "My families", "form": form, "page": page, "query": query})
+    return render(request, "families/mine.jinja", {
+        "title": "My families", "form": form, "page": page, "query": query,
+        "my_champion": workforce_access.my_champion(request.user),  # type: ignore[arg-type]
+    })
 
 
 @login_required

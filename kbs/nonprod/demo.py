@@ -7,8 +7,9 @@ from the 999 test range, which is never issued to a patient.
 Families, babies, people and involvements are written through `kbs.families.actions`, so the demo
 audit trail looks like the one real use would leave. Agencies, teams and users are set-up data with
 no actions of their own and are created directly. What practitioners have done since (contacts and
-the three messages, assessments, birthmarks, concerns, referrals and tasks) is added afterwards by
-`demo_activity`, `demo_assessments` and `demo_concerns`, through the apps' actions too.
+the three messages, assessments, birthmarks, concerns, referrals and tasks, pre-birth cases, the
+family support tools and one baby's death) is added afterwards by `demo_activity`,
+`demo_assessments`, `demo_concerns`, `demo_prebirth` and `demo_support`, through the apps' actions too.
 
 The data depend only on the seed and today's date (ages and due dates are relative to today), so a
 demo always has babies of the same ages.
@@ -33,13 +34,15 @@ from kbs.accounts.roles import sync_roles
 from kbs.audit.actions import record_event
 from kbs.audit.models import Action
 from kbs.concerns.models import Concern, Referral, Task
-from kbs.contacts.models import Contact, MessageDelivery
+from kbs.contacts.models import Contact, CryingPlan, MessageDelivery
 from kbs.core.validators import NHS_NUMBER_WEIGHTS
 from kbs.families import actions
-from kbs.families.models import Baby, Birthmark, Family, Involvement, Mobility, Person, Relationship, Sex
+from kbs.families.models import Baby, Birthmark, Death, Family, Involvement, Mobility, Person, Relationship, Sex
 from kbs.nonprod.demo_activity import Cast, Contacts, load_households
 from kbs.nonprod.demo_assessments import Assessments
 from kbs.nonprod.demo_concerns import add_concerns
+from kbs.nonprod.demo_prebirth import add_prebirth
+from kbs.nonprod.demo_support import add_support
 from kbs.nonprod.personas import (
     GP_PRACTICE,
     HEALTH_VISITING_AGENCY,
@@ -49,7 +52,8 @@ from kbs.nonprod.personas import (
     POLICE_AGENCY,
     SOCIAL_CARE_AGENCY,
 )
-from kbs.tools.models import Assessment
+from kbs.prebirth.models import DeliverySafetyPlan, PreBirthCase
+from kbs.tools.models import Assessment, SupportPlan
 
 # The first family always has this shape, so that browser tests and demos can rely on it: Amelia,
 # 10 weeks old, lives with her mother Sophie and her father Daniel, whom no practitioner has seen
@@ -483,6 +487,11 @@ def demo_counts() -> dict[str, int]:
         "concerns": Concern.objects.count(),
         "referrals": Referral.objects.count(),
         "tasks": Task.objects.count(),
+        "prebirth_cases": PreBirthCase.objects.count(),
+        "delivery_plans": DeliverySafetyPlan.objects.count(),
+        "support_plans": SupportPlan.objects.count(),
+        "crying_plans": CryingPlan.objects.count(),
+        "deaths": Death.objects.count(),
     }
 
 
@@ -545,8 +554,9 @@ class _Loader:
         self._activity()
 
     def _activity(self) -> None:
-        """Contacts, assessments, birthmarks, concerns, referrals and tasks: see demo_activity,
-        demo_assessments and demo_concerns."""
+        """Contacts, assessments, birthmarks, concerns, referrals and tasks, then pre-birth cases, the
+        family support tools and one death: see demo_activity, demo_assessments, demo_concerns,
+        demo_prebirth and demo_support."""
         cast = Cast(
             # Its own stream, so that adding activity never changes the families themselves.
             rng=random.Random(self.rng.random()), today=self.today, personas=self.personas, staff=self.staff,
@@ -559,6 +569,16 @@ class _Loader:
         self.say(f"Contacts: {Contact.objects.count()}; assessments: {Assessment.objects.count()}")
         add_concerns(cast, households)
         self.say(f"Concerns: {Concern.objects.count()}; referrals: {Referral.objects.count()}; tasks: {Task.objects.count()}")
+        prebirth = add_prebirth(cast, households)
+        support = add_support(cast, households, busy=prebirth.screened_family_ids)
+        self.say(f"Pre-birth cases: {len(prebirth.cases)}; Every Baby Matters: {len(support.ebm)}; "
+                 f"crying plans: {support.crying_plans}; deaths: {Death.objects.count()}")
+        # Workforce: the Level 2 course content and one champion per agency. It makes no task,
+        # contact or assessment, so it cannot touch a household whose baby has died.
+        from kbs.workforce.demo import load_workforce_demo
+
+        workforce = load_workforce_demo()
+        self.say(f"Training: {workforce}")
 
     def _agencies(self) -> None:
         for spec in AGENCIES:

@@ -75,6 +75,8 @@ class Household:
     practitioners: dict[int, User]
     father_engaged: bool
     fixed: bool
+    # Set once a baby's death is recorded (demo_support): later steps leave the household alone.
+    died: bool = False
 
     @property
     def born(self) -> list[Baby]:

@@ -274,7 +274,7 @@ def test_my_families_queries_do_not_grow_with_families(
     for n in range(families):
         make_family(baby=baby_details(nhs_number="", given_name=f"Baby{n}"))
     client.force_login(cast["health_visitor"])
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("families:mine"))
     assert _text(response).count("Hart</a>") == families
 

@@ -237,7 +237,7 @@ def test_demo_load_is_deterministic(db):
 def test_demo_load_stays_fast(db):
     started = time.monotonic()
     load_demo_data(families=60)
-    # About 2 seconds with SQLite (200 families take about 6; the budget for 200 is 20).
+    # About 2 seconds with SQLite (200 families take about 7; the budget for 200 is 20).
     assert time.monotonic() - started < 8
 
 
