@@ -419,9 +419,12 @@ def on_birth(*, by: User, baby: Baby) -> list[Task]:
         Involvement.objects.filter(family=case.family, ended_on__isnull=True, agency__agency_type=AgencyType.HEALTH_VISITING)
         .select_related("agency").first()
     )
+    # The steps that stay with the case's own agency go to whoever opened the case, so they appear
+    # in that practitioner's "My work", not only in the agency's leads' inbox.
     made = [
         _make_task(by=by, case=case, code=f.code, title=f.title, due_at=f.due_at, urgent=f.urgent, notify=True,
-                   agency=health_visiting.agency if f.health_visiting and health_visiting else None)
+                   agency=health_visiting.agency if f.health_visiting and health_visiting else None,
+                   assigned_to=None if f.health_visiting and health_visiting else case.opened_by)
         for f in _follow_ups(now, born_on)
     ]
     tasks = [task for task in made if task is not None]

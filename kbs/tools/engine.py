@@ -170,6 +170,13 @@ def visible_answers(spec: ToolSpec, answers: Mapping[str, object]) -> dict[str, 
     return values
 
 
+def shown_items(spec: ToolSpec, answers: Mapping[str, object]) -> set[str]:
+    """Item ids that apply given these answers (their show_when holds, or they have none)."""
+    values, _, _, _ = _check(spec, answers, None)
+    context = _Context(spec, values, {})
+    return {item.id for item in spec.items if item.show_when is None or context.test(item.show_when)[0]}
+
+
 def required_items(spec: ToolSpec, answers: Mapping[str, object]) -> list[str]:
     """Item ids that must be answered given these answers (shown and required), in spec order."""
     values, _, _, _ = _check(spec, answers, None)

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -16,11 +17,11 @@ from kbs.audit.models import Action
 from kbs.families import access as family_access
 from kbs.families.actions import NotAllowed, StaleEdit
 from kbs.tools import access, actions, forms
-from kbs.tools.engine import AnswersInvalid, evaluate_partial
+from kbs.tools.engine import AnswersInvalid, evaluate_partial, shown_items
 from kbs.tools.fhir import questionnaire_response_for
 from kbs.tools.labels import action_label
 from kbs.tools.models import Assessment, Status
-from kbs.tools.spec import UnknownTool, all_specs, get_spec
+from kbs.tools.spec import UnknownTool, all_specs, condition_items, get_spec
 
 NOT_FOUND = family_access.NOT_FOUND
 
@@ -49,6 +50,29 @@ def start(request: HttpRequest, baby_id: str, slug: str) -> HttpResponse:
     return redirect("tools:section", assessment.public_id, spec.sections[0].id)
 
 
+def _hidden_on_page(spec: Any, page: Any, answers: dict[str, Any]) -> set[str]:
+    """Questions on this page that do not apply, judged only on answers given on earlier pages
+    (a question that depends on an answer on the same page is always shown: pages work without
+    JavaScript)."""
+    shown = shown_items(spec, answers)
+    hidden = set()
+    for item_id in page.items:
+        item = spec.item(item_id)
+        if item_id in shown or item.show_when is None:
+            continue
+        if not set(condition_items(item.show_when, spec.facts)) & set(page.items):
+            hidden.add(item_id)
+    return hidden
+
+
+def _next_page(spec: Any, assessment: Assessment, section_id: str) -> str:
+    ids = [s.id for s in spec.sections]
+    following = ids[ids.index(section_id) + 1:]
+    if following:
+        return reverse("tools:section", args=[assessment.public_id, following[0]])
+    return reverse("tools:check", args=[assessment.public_id])
+
+
 def _section_links(spec: Any, assessment: Assessment, current: str | None) -> list[dict[str, Any]]:
     missing = {p["item"] for p in evaluate_partial(spec, assessment.answers, assessment.settings_applied)}
     return [
@@ -68,10 +92,16 @@ def section(request: HttpRequest, assessment_id: str, section_id: str) -> HttpRe
     if section_id not in sections:
         raise Http404(NOT_FOUND)
     page = sections[section_id]
+    hidden = _hidden_on_page(spec, page, assessment.answers)
+    if hidden == set(page.items) and request.method == "GET":
+        # Nothing on this page applies (for example questions for an older baby): move on.
+        return redirect(_next_page(spec, assessment, section_id))
     form = forms.SectionForm(
         request.POST or None, spec=spec, section=page, answers=assessment.answers,
         initial={"version": assessment.version},
     )
+    for item_id in hidden:
+        del form.fields[item_id]
     status = 200
     if request.method == "POST":
         status = 400
@@ -92,11 +122,9 @@ def section(request: HttpRequest, assessment_id: str, section_id: str) -> HttpRe
                     form.add_error(problem["item"] if problem["item"] in form.fields else None,
                                    forms._plain(spec.item(problem["item"]), problem["problem"]) if problem["item"] in form.fields else problem["problem"])
             else:
-                ids = [s.id for s in spec.sections]
-                following = ids[ids.index(section_id) + 1:] if request.POST.get("next") != "check" else []
-                if following:
-                    return redirect("tools:section", assessment.public_id, following[0])
-                return redirect("tools:check", assessment.public_id)
+                if request.POST.get("next") == "check":
+                    return redirect("tools:check", assessment.public_id)
+                return redirect(_next_page(spec, assessment, section_id))
     context = {
         "title": f"{page.title} – {spec.title}", "spec": spec, "section": page, "form": form,
         "assessment": assessment, "baby": assessment.baby, "sections": _section_links(spec, assessment, section_id),
@@ -110,8 +138,11 @@ def section(request: HttpRequest, assessment_id: str, section_id: str) -> HttpRe
 
 def _answer_rows(spec: Any, answers: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
+    applies = shown_items(spec, answers)
     for sec in spec.sections:
         for item_id in sec.items:
+            if item_id not in applies:
+                continue
             item = spec.item(item_id)
             value = answers.get(item_id)
             labels = {c.code: c.label for c in item.codes}
