@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from django.http import HttpResponse
 from weasyprint import HTML, URLFetcher
 
 
@@ -43,3 +44,23 @@ def render_pdf(html: str, base_url: str | None = None) -> bytes:
     if pdf is None:  # only when a target file is given, which we never do
         raise RuntimeError("WeasyPrint wrote no PDF")
     return bytes(pdf)
+
+
+def pdf_download(
+    request: Any, *, template: str, context: dict[str, Any], filename: str, audit: dict[str, Any]
+) -> "HttpResponse":
+    """Render a self-contained print template to a PDF response and write its EXPORT audit row.
+
+    `audit` holds record_event's keyword arguments besides `by` and `action` (obj, family,
+    summary, detail). The print templates inline their CSS and name no files.
+    """
+    from django.template.loader import render_to_string
+
+    from kbs.audit.actions import record_event
+    from kbs.audit.models import Action
+
+    pdf = render_pdf(render_to_string(template, context, request=request), base_url=None)
+    record_event(by=request.user, action=Action.EXPORT, **audit)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response

@@ -15,15 +15,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kbs.accounts.models import User
 from kbs.accounts.permissions import Permission, has_permission
-from kbs.audit.actions import record_event
-from kbs.audit.models import Action
 from kbs.core.forms import DateField
-from kbs.core.pdf import render_pdf
+from kbs.core.pdf import pdf_download
 from kbs.core.presenters import day
 from kbs.core.validators import today
 from kbs.families.access import NOT_FOUND
@@ -217,11 +214,8 @@ def plan_pdf(request: HttpRequest, assessment_id: str) -> HttpResponse:
     # The export row below is the audit of this read.
     assessment = _safer_sleep_assessment(request, assessment_id, audit=False)
     plan = _newest_plan(assessment)
-    html = render_to_string("tools/plan_print.jinja", _plan_context(assessment, plan), request=request)
-    pdf = render_pdf(html, base_url=None)  # the print template inlines its CSS and names no files
-    record_event(by=_user(request), action=Action.EXPORT, obj=plan, family=assessment.family,
-                 summary=f"Downloaded the safe sleep plan for {assessment.baby.display_name} as a PDF",
-                 detail={"assessment": str(assessment.public_id)})
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = 'inline; filename="safe-sleep-plan.pdf"'
-    return response
+    return pdf_download(
+        request, template="tools/plan_print.jinja", context=_plan_context(assessment, plan), filename="safe-sleep-plan.pdf",
+        audit={"obj": plan, "family": assessment.family, "detail": {"assessment": str(assessment.public_id)},
+               "summary": f"Downloaded the safe sleep plan for {assessment.baby.display_name} as a PDF"},
+    )

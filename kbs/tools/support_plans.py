@@ -19,7 +19,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -30,7 +29,7 @@ from kbs.audit.models import Action
 from kbs.chronology.actions import add_entry
 from kbs.chronology.models import Kind, Significance
 from kbs.core.forms import DateField
-from kbs.core.pdf import render_pdf
+from kbs.core.pdf import pdf_download
 from kbs.core.presenters import day
 from kbs.core.validators import today
 from kbs.families.access import NOT_FOUND
@@ -317,11 +316,8 @@ def support_plan_pdf(request: HttpRequest, assessment_id: str) -> HttpResponse:
     # The export row below is the audit of this read.
     assessment = _ebm_assessment(request, assessment_id, audit=False)
     plan = _newest_plan(assessment)
-    html = render_to_string("tools/support_plan_print.jinja", _plan_context(assessment, plan), request=request)
-    pdf = render_pdf(html, base_url=None)  # the print template inlines its CSS and names no files
-    record_event(by=_user(request), action=Action.EXPORT, obj=plan, family=assessment.family,
-                 summary=f"Downloaded the support plan for {assessment.baby.display_name} as a PDF",
-                 detail={"assessment": str(assessment.public_id)})
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = 'inline; filename="support-plan.pdf"'
-    return response
+    return pdf_download(
+        request, template="tools/support_plan_print.jinja", context=_plan_context(assessment, plan), filename="support-plan.pdf",
+        audit={"obj": plan, "family": assessment.family, "detail": {"assessment": str(assessment.public_id)},
+               "summary": f"Downloaded the support plan for {assessment.baby.display_name} as a PDF"},
+    )
