@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "kbs.contacts",
     "kbs.concerns",
     "kbs.workforce",
+    "kbs.insights",
     "kbs.prebirth",
     "kbs.api",
 ]

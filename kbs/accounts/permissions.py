@@ -23,6 +23,8 @@ class Permission(StrEnum):
     SEARCH_AUDIT_AGENCY = "search_audit_agency"
     # Deciding on concerns raised in the lead's own agency, and closing them.
     DECIDE_CONCERN = "decide_concern"
+    # The dashboard and report, limited to the lead's own agency.
+    VIEW_AGENCY_DASHBOARD = "view_agency_dashboard"
     # Partnership-wide.
     SEARCH_AUDIT_ALL = "search_audit_all"
     VIEW_AGGREGATES = "view_aggregates"
@@ -45,6 +47,7 @@ AGENCY_BOUND = frozenset({
     Permission.RECORD_INVOLVEMENT, Permission.BREAK_GLASS, Permission.VIEW_AGENCY_FAMILIES,
     Permission.SEARCH_AUDIT_AGENCY, Permission.COMPLETE_ASSESSMENT, Permission.RECORD_BIRTHMARK,
     Permission.SIGN_OFF_URGENT, Permission.RECORD_DEATH,
+    Permission.VIEW_AGENCY_DASHBOARD,
 })
 
 

@@ -80,9 +80,10 @@ ROLES = [
         "with, searches the agency's audit trail, is told of emergency access, and can countersign the "
         "reason when urgent same-day steps could not be taken. Decides what happens about concerns "
         "raised by the agency's staff, and closes them. Can record that a baby has died, so that "
-        "every agency, police and social care included, has someone who can.",
+        "every agency, police and social care included, has someone who can. Sees the dashboard and "
+        "the evaluation report for their own agency's work.",
         (*PRACTITIONER, P.VIEW_AGENCY_FAMILIES, P.SEARCH_AUDIT_AGENCY, P.SIGN_OFF_URGENT, P.DECIDE_CONCERN,
-         P.RECORD_DEATH),
+         P.RECORD_DEATH, P.VIEW_AGENCY_DASHBOARD),
     ),
     RoleDefinition(
         "analyst",

@@ -11,6 +11,12 @@ from django.utils import timezone
 
 from kbs.audit.models import Action, AuditEvent
 
+# Actions that change nothing about a family's records.
+READS = frozenset({
+    Action.VIEW, Action.SEARCH, Action.EXPORT, Action.SIGN_IN, Action.SIGN_OUT, Action.SIGN_IN_FAILED,
+    Action.REFUSED, Action.BREAK_GLASS,
+})
+
 _client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("kbs_client_ip", default=None)
 
 
@@ -50,8 +56,16 @@ def record_event(
     detail: dict[str, Any] | None = None,
     actor_name: str = "",
 ) -> AuditEvent:
-    """Append one row to the audit trail. `by` may be None (for a failed sign-in, say)."""
+    """Append one row to the audit trail. `by` may be None (for a failed sign-in, say).
+
+    A write with a family also marks the family for its dashboard counts to be worked out again
+    (`kbs.insights.rollups`), so no action can change a family and leave the counts behind.
+    """
     actor = by if getattr(by, "is_authenticated", False) else None
+    if family is not None and action not in READS:
+        from kbs.insights.rollups import mark_dirty  # the insights app builds on the audit app
+
+        mark_dirty(getattr(family, "pk", family))
     return AuditEvent.objects.create(
         at=timezone.now(),
         actor=actor,

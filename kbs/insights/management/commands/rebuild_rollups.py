@@ -1,0 +1,34 @@
+"""Work every family's dashboard contributions out again from the records, and the cells from them."""
+
+import sys
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from kbs.insights import rollups
+from kbs.insights.models import Cell
+
+
+class Command(BaseCommand):
+    help = "Rebuild the dashboard rollups from scratch (in one transaction; run when the service is quiet)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--batch", type=int, default=2000, help="families read at a time (default 2000)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.monotonic()
+
+        def progress(done: int, total: int) -> None:
+            width = 30
+            filled = width * done // max(total, 1)
+            elapsed = time.monotonic() - started
+            sys.stderr.write(f"\rRollups [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} families, {elapsed:.0f} s")
+            sys.stderr.flush()
+
+        families = rollups.rebuild(batch=options["batch"], progress=progress)
+        sys.stderr.write("\n")
+        self.stdout.write(
+            f"Rebuilt the rollups of {families:,} families into {Cell.objects.count():,} cells "
+            f"in {time.monotonic() - started:.1f} s"
+        )

@@ -1,0 +1,187 @@
+"""Keeping the cells current: mark a family dirty when it is written to, work its contributions out
+again once the write commits, and add the difference to the cells.
+
+- `mark_dirty` is called by `kbs.audit.actions.record_event` for every write with a family. It
+  inserts a `DirtyFamily` row in the writer's own transaction (so a crash can never lose it) and
+  asks for `refresh` to run as soon as that transaction commits.
+- `refresh` locks each family's `FamilyRollup` row (so two refreshes of one family take turns),
+  clears its dirty mark, reloads its records, and adds new − old contributions to the cells, in one
+  transaction. The cells therefore always equal the sum of the stored contributions.
+- `refresh_pending` sweeps dirty families left behind (say the process died between the commit and
+  the refresh). `run_clocks` calls it every run; `manage.py refresh_rollups` runs it by hand.
+- `rebuild` throws the rollups away and works them all out from the records.
+
+Cells for every agency and every district are kept as well as the fine ones, so a dashboard with
+any filter reads at most (keys × months × breakdowns) rows through one index.
+"""
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from itertools import islice
+
+from django.db import connection, transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from kbs.families.models import Family
+from kbs.insights import facts
+from kbs.insights.facts import CellKey
+from kbs.insights.models import ALL_AGENCIES, ALL_DISTRICTS, Cell, DirtyFamily, FamilyRollup
+
+_pending = threading.local()
+UPSERT_CHUNK = 500
+
+
+def _pending_ids() -> set[int]:
+    if not hasattr(_pending, "ids"):
+        _pending.ids = set()
+    ids: set[int] = _pending.ids
+    return ids
+
+
+def mark_dirty(family_id: int) -> None:
+    """Note that a family changed; its rollup is worked out again when the transaction commits."""
+    DirtyFamily.objects.bulk_create([DirtyFamily(family_id=family_id, marked_at=timezone.now())], ignore_conflicts=True)
+    pending = _pending_ids()
+    pending.add(family_id)
+    transaction.on_commit(lambda: _refresh_if_pending(family_id))
+
+
+def _refresh_if_pending(family_id: int) -> None:
+    pending = _pending_ids()
+    if family_id in pending:
+        pending.discard(family_id)
+        refresh([family_id])
+
+
+def expand(contributions: Iterable[tuple[CellKey, int]]) -> Counter[CellKey]:
+    """Each contribution, added to its own cell and to the "every agency" / "every district" cells."""
+    cells: Counter[CellKey] = Counter()
+    for (key, month, agency, district, breakdown), value in contributions:
+        cells[(key, month, agency, district, breakdown)] += value
+        cells[(key, month, ALL_AGENCIES, district, breakdown)] += value
+        cells[(key, month, agency, ALL_DISTRICTS, breakdown)] += value
+        cells[(key, month, ALL_AGENCIES, ALL_DISTRICTS, breakdown)] += value
+    return cells
+
+
+def _encode(contributions: Counter[CellKey]) -> list[list[object]]:
+    return [[*k, v] for k, v in sorted(contributions.items())]
+
+
+def _decode(stored: list[list[object]]) -> Counter[CellKey]:
+    out: Counter[CellKey] = Counter()
+    for key, month, agency, district, breakdown, value in stored:
+        out[(str(key), str(month), int(str(agency)), str(district), str(breakdown))] = int(str(value))
+    return out
+
+
+def _add_to_cells(delta: Counter[CellKey]) -> None:
+    """Add `delta` (which may be negative) to the cells, in key order so that concurrent refreshes
+    lock rows in the same order."""
+    rows = sorted((k, v) for k, v in delta.items() if v)
+    if not rows:
+        return
+    q = connection.ops.quote_name
+    table = q(Cell._meta.db_table)
+    columns = ", ".join(q(c) for c in ("key", "month", "agency_id", "district", "breakdown", "value"))
+    conflict = ", ".join(q(c) for c in ("agency_id", "district", "month", "key", "breakdown"))
+    rows_iter = iter(rows)
+    with connection.cursor() as cursor:
+        while chunk := list(islice(rows_iter, UPSERT_CHUNK)):
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+            params = [item for (key, value) in chunk for item in (*key, value)]
+            # Only quoted model names and placeholders are formatted in; every value is a parameter.
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT ({conflict}) "  # noqa: S608
+                f"DO UPDATE SET {q('value')} = {table}.{q('value')} + excluded.{q('value')}",
+                params,
+            )
+
+
+def refresh(family_ids: Iterable[int]) -> int:
+    """Work out these families' contributions again and add the change to the cells. Returns how
+    many families were refreshed."""
+    ids = sorted(set(family_ids))
+    if not ids:
+        return 0
+    now = timezone.now()
+    with transaction.atomic():
+        existing = set(Family.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        FamilyRollup.objects.bulk_create(
+            [FamilyRollup(family_id=pk, contributions=[], refreshed_at=now) for pk in sorted(existing)],
+            ignore_conflicts=True,
+        )
+        rollups = {r.pk: r for r in FamilyRollup.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+        DirtyFamily.objects.filter(pk__in=ids).delete()
+        data = facts.load(family_ids=ids)
+        delta: Counter[CellKey] = Counter()
+        changed = []
+        for pk, rollup in rollups.items():
+            old = _decode(rollup.contributions)
+            new = facts.contributions(data[pk]) if pk in data else Counter()
+            if new == old:
+                continue
+            diff: Counter[CellKey] = Counter(new)
+            diff.subtract(old)
+            delta.update(expand(diff.items()))
+            rollup.contributions = _encode(new)
+            rollup.refreshed_at = now
+            changed.append(rollup)
+        _add_to_cells(delta)
+        FamilyRollup.objects.bulk_update(changed, ["contributions", "refreshed_at"])
+    return len(rollups)
+
+
+def refresh_pending(batch: int = 500) -> int:
+    """Refresh every family still marked dirty. Returns how many were refreshed."""
+    done = 0
+    while ids := list(DirtyFamily.objects.order_by("pk").values_list("pk", flat=True)[:batch]):
+        done += refresh(ids)
+    return done
+
+
+def rebuild(batch: int = 2000, progress: Callable[[int, int], None] | None = None) -> int:
+    """Throw the rollups away and work every family's contributions out again, in one transaction.
+    Returns the number of families."""
+    bounds = Family.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
+    total = Family.objects.count()
+    now = timezone.now()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (Cell, FamilyRollup, DirtyFamily))
+                cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
+        DirtyFamily.objects.all().delete()
+        FamilyRollup.objects.all().delete()
+        Cell.objects.all().delete()
+        cells: Counter[CellKey] = Counter()
+        seen = 0
+        if bounds["lo"] is not None:
+            for lo in range(bounds["lo"], bounds["hi"] + 1, batch):
+                data = facts.load(id_range=(lo, lo + batch))
+                rollups = []
+                for pk, family in data.items():
+                    own = facts.contributions(family)
+                    cells.update(expand(own.items()))
+                    rollups.append(FamilyRollup(family_id=pk, contributions=_encode(own), refreshed_at=now))
+                FamilyRollup.objects.bulk_create(rollups, batch_size=1000)
+                seen += len(data)
+                if progress is not None:
+                    progress(seen, total)
+        rows = (
+            Cell(key=k, month=m, agency_id=a, district=d, breakdown=b, value=v)
+            for (k, m, a, d, b), v in cells.items() if v
+        )
+        while chunk := list(islice(rows, 5000)):
+            Cell.objects.bulk_create(chunk)
+    return seen
+
+
+def cell_totals() -> dict[CellKey, int]:
+    """Every non-zero cell, for comparing an incremental rollup with a rebuilt one."""
+    return {
+        (c.key, c.month, c.agency_id, c.district, c.breakdown): c.value
+        for c in Cell.objects.exclude(value=0).order_by()
+    }
