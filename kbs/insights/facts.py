@@ -234,24 +234,24 @@ def load(family_ids: list[int] | None = None, id_range: tuple[int, int] | None =
             chosen[family_id] = (rank, agency_id)
     for family_id, (_, agency_id) in chosen.items():
         data[family_id].agency_id = agency_id
-    for row in Baby.objects.filter(by_family).values_list("id", "family_id", "date_of_birth", "expected_delivery_date"):
-        data[row[1]].babies.append(BabyRow(*row))
-    for row in Person.objects.filter(by_family).values_list(
+    for b_row in Baby.objects.filter(by_family).values_list("id", "family_id", "date_of_birth", "expected_delivery_date"):
+        data[b_row[1]].babies.append(BabyRow(*b_row))
+    for p_row in Person.objects.filter(by_family).values_list(
         "id", "family_id", "relationship", "lives_in_household", "regular_carer", "last_seen_on"
     ):
-        data[row[1]].people.append(PersonRow(*row))
+        data[p_row[1]].people.append(PersonRow(*p_row))
     contact_family: dict[int, int] = {}
-    for row in Contact.objects.filter(by_family).values_list(
+    for c_row in Contact.objects.filter(by_family).values_list(
         "id", "family_id", "at", "contact_type", "agency_id", "agency__agency_type"
     ).order_by("at", "id"):
-        data[row[1]].contacts.append(ContactRow(*row))
-        contact_family[row[0]] = row[1]
+        data[c_row[1]].contacts.append(ContactRow(*c_row))
+        contact_family[c_row[0]] = c_row[1]
     for contact_id, person_id in Contact.present.through.objects.filter(via_contact).values_list("contact_id", "person_id"):
         data[contact_family[contact_id]].present.add((contact_id, person_id))
-    for row in MessageDelivery.objects.filter(via_contact).values_list(
+    for d_row in MessageDelivery.objects.filter(via_contact).values_list(
         "contact_id", "person_id", "message", "leaflet_given", "understanding_checked"
     ):
-        data[contact_family[row[0]]].deliveries.append(DeliveryRow(*row))
+        data[contact_family[d_row[0]]].deliveries.append(DeliveryRow(*d_row))
     corrected = set(
         Assessment.objects.filter(by_family, corrects__isnull=False).values_list("corrects_id", flat=True)
     )
@@ -268,24 +268,25 @@ def load(family_ids: list[int] | None = None, id_range: tuple[int, int] | None =
         )
         .order_by("completed_at", "id")
     ):
+        assert completed_at is not None  # a database constraint: completed assessments have the time
         data[family_id].assessments.append(AssessmentRow(
             pk, baby_id, family_id, slug, level, completed_at, completer_agency or creator_agency, csc_at,
             medical_at, pk in corrected, pk in planned,
         ))
-    for row in Concern.objects.filter(by_family).values_list(
+    for cn_row in Concern.objects.filter(by_family).values_list(
         "family_id", "agency_id", "raised_at", "category", "decided_at", "decision_due_at", "escalated_at"
     ):
-        data[row[0]].concerns.append(ConcernRow(*row))
-    for row in Referral.objects.filter(by_family).values_list(
+        data[cn_row[0]].concerns.append(ConcernRow(*cn_row))
+    for rf_row in Referral.objects.filter(by_family).values_list(
         "family_id", "agency_id", "made_at", "to", "acknowledged_at", "acknowledgement_due_at", "escalated_at"
     ):
-        data[row[0]].referrals.append(ReferralRow(*row))
+        data[rf_row[0]].referrals.append(ReferralRow(*rf_row))
     case_family: dict[int, int] = {}
-    for row in PreBirthCase.objects.filter(by_family).values_list(
+    for cs_row in PreBirthCase.objects.filter(by_family).values_list(
         "id", "baby_id", "family_id", "agency_id", "opened_at", "weeks_applied", "premature_birth_likely"
     ):
-        data[row[2]].cases.append(CaseRow(*row))
-        case_family[row[0]] = row[2]
+        data[cs_row[2]].cases.append(CaseRow(*cs_row))
+        case_family[cs_row[0]] = cs_row[2]
     for case_id, code, done_on in MilestoneRecord.objects.filter(_where("case__family_id", family_ids, id_range)).values_list(
         "case_id", "code", "done_on"
     ):
@@ -384,8 +385,8 @@ def contributions(family: FamilyData) -> Counter[CellKey]:
 
     # Carers: counted in the month of the family's youngest baby, for the family's agency.
     if family.babies:
-        latest = max((b.date_of_birth or b.expected_delivery_date for b in family.babies if
-                      (b.date_of_birth or b.expected_delivery_date)), default=None)
+        refs = [ref for b in family.babies if (ref := b.date_of_birth or b.expected_delivery_date) is not None]
+        latest = max(refs, default=None)
         if latest is not None:
             month = month_of(latest)
             had_any: dict[int, set[str]] = defaultdict(set)
