@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("kbs.prebirth.urls")),
     path("", include("kbs.chronology.urls")),
     path("", include("kbs.workforce.urls")),
+    path("", include("kbs.insights.urls")),
     path("audit/", include("kbs.audit.urls")),
     path("api/", include("kbs.api.urls")),
 ]

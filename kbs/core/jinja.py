@@ -9,7 +9,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
-from kbs.core import presenters
+from kbs.core import fast_filters, presenters
 from kbs.core.forms import error_summary_items, field_kind, field_params
 from kbs.core.navigation import nav_items
 from kbs.tools import presenters as tool_presenters
@@ -42,5 +42,6 @@ def environment(**options: Any) -> Environment:
     )
     env.globals.update(tool_presenters.GLOBALS)
     env.filters.update(presenters.FILTERS)
+    env.filters["indent"] = fast_filters.indent
     env.filters["action_label"] = action_label
     return env

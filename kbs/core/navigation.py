@@ -14,6 +14,8 @@ NAVIGATION = [
     ("concerns:inbox", "Inbox", Permission.DECIDE_CONCERN),
     ("tools:sign_off_list", "Sign-off", Permission.SIGN_OFF_URGENT),
     ("core:overview", "Overview", Permission.VIEW_AGGREGATES),
+    ("insights:dashboard", "Dashboard", Permission.VIEW_AGGREGATES),
+    ("insights:dashboard", "Dashboard", Permission.VIEW_AGENCY_DASHBOARD),
     ("workforce:home", "Training", Permission.VIEW_FAMILY),
     ("workforce:home", "Training", Permission.VIEW_AGGREGATES),
     ("tools:settings", "Tool settings", Permission.MANAGE_PARTNERSHIP_SETTINGS),

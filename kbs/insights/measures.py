@@ -41,19 +41,23 @@ class Cells:
 
     def __init__(self, values: dict[tuple[str, str, str], int]) -> None:
         self.values = values
+        # Indexed by key, so that each lookup reads only its own key's few cells.
+        self._by_key: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+        for (key, month, breakdown), value in values.items():
+            self._by_key[key].append((month, breakdown, value))
 
     def total(self, key: str, months: Iterable[str], breakdown: str | None = None) -> int:
         wanted = set(months)
         return sum(
-            v for (k, m, b), v in self.values.items()
-            if k == key and m in wanted and (breakdown is None or b == breakdown)
+            v for m, b, v in self._by_key.get(key, ())
+            if m in wanted and (breakdown is None or b == breakdown)
         )
 
     def by_breakdown(self, key: str, months: Iterable[str]) -> dict[str, int]:
         wanted = set(months)
         out: dict[str, int] = defaultdict(int)
-        for (k, m, b), v in self.values.items():
-            if k == key and m in wanted:
+        for m, b, v in self._by_key.get(key, ()):
+            if m in wanted:
                 out[b] += v
         return out
 

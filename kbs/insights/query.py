@@ -7,6 +7,7 @@ numbers are shown, never to the numbers themselves.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 
 from kbs.insights.measures import MEASURES, Cells, Measure, Row
@@ -43,11 +44,11 @@ class Filters:
     district: str = ALL_DISTRICTS
     point: str = ""  # a contact point slug, or "" for all
 
-    @property
+    @cached_property
     def months(self) -> list[str]:
         return months_between(self.first, self.last)
 
-    @property
+    @cached_property
     def previous_months(self) -> list[str]:
         """The period of the same length just before this one."""
         n = len(self.months)
@@ -115,6 +116,14 @@ def count_text(n: int | None) -> str:
     return "<5" if is_small(n) else f"{n:,}"
 
 
+def numerator_text(numerator: int, denominator: int | None) -> str:
+    """A count out of a total: "<5" when small, and "Not shown" when the total minus the count is
+    from 1 to 4 (showing both would reveal that small number)."""
+    if denominator is not None and not is_small(numerator) and is_small(denominator - numerator):
+        return "Not shown"
+    return count_text(numerator)
+
+
 def percent_value(numerator: int, denominator: int | None) -> float | None:
     """The percentage, or None when it could reveal a small number: when the numerator, the
     denominator or the difference between them is from 1 to 4, or there is no denominator."""
@@ -133,7 +142,8 @@ def percent_text(numerator: int, denominator: int | None) -> str:
 
 
 def change_text(now: Row, before: Row | None) -> str:
-    """The change from the previous period, in percentage points for a percentage, else in the count."""
+    """The change from the previous period, in percentage points for a percentage, else in the count,
+    in words ("Up 3 points"), so that a spreadsheet never reads it as a formula."""
     if before is None:
         return ""
     if now.denominator is not None:
@@ -142,8 +152,8 @@ def change_text(now: Row, before: Row | None) -> str:
         if a is None or b is None:
             return "Not shown"
         points = round(a - b)
-        return "No change" if points == 0 else f"{points:+d} points"
+        return "No change" if points == 0 else f"{'Up' if points > 0 else 'Down'} {abs(points)} point{'s' if abs(points) != 1 else ''}"
     if is_small(now.numerator) or is_small(before.numerator):
         return "Not shown"
     diff = now.numerator - before.numerator
-    return "No change" if diff == 0 else f"{diff:+,}"
+    return "No change" if diff == 0 else f"{'Up' if diff > 0 else 'Down'} {abs(diff):,}"

@@ -19,7 +19,7 @@ from kbs.insights.facts import (
 )
 from kbs.insights.measures import BY_SLUG, Cells, Row, median_touchpoints
 from kbs.insights.models import ALL_AGENCIES, ALL_DISTRICTS
-from kbs.insights.query import change_text, count_text, percent_text, percent_value
+from kbs.insights.query import change_text, count_text, numerator_text, percent_text, percent_value
 from kbs.insights.rollups import expand
 
 HV, MAT, GP, POLICE = 11, 12, 13, 14
@@ -280,6 +280,14 @@ def test_small_numbers_are_suppressed() -> None:
     assert percent_value(4, 4) is None
     assert percent_text(0, 0) == "No records"
     assert change_text(Row("x", 9, 10), Row("x", 5, 10)) == "Not shown"
-    assert change_text(Row("x", 60, 100), Row("x", 50, 100)) == "+10 points"
+    assert change_text(Row("x", 60, 100), Row("x", 50, 100)) == "Up 10 points"
+    assert change_text(Row("x", 49, 100), Row("x", 50, 100)) == "Down 1 point"
     assert change_text(Row("x", 60), Row("x", 3)) == "Not shown"
-    assert change_text(Row("x", 60), Row("x", 50)) == "+10"
+    assert change_text(Row("x", 60), Row("x", 50)) == "Up 10"
+    assert change_text(Row("x", 1000), Row("x", 2500)) == "Down 1,500"
+    # Showing 13 out of 15 would tell that 2 did not: the count is hidden too.
+    assert numerator_text(13, 15) == "Not shown"
+    assert numerator_text(3, 15) == "<5"
+    assert numerator_text(10, 15) == "10"
+    assert numerator_text(15, 15) == "15"
+    assert numerator_text(7, None) == "7"
