@@ -13,10 +13,12 @@ records count, which month and which agency they count for) is written beside it
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
 
 from kbs.concerns.models import Concern, Referral
 from kbs.contacts.icon import FATHERS_AND_PARTNERS, TOUCHPOINTS
@@ -299,15 +301,23 @@ def load(family_ids: list[int] | None = None, id_range: tuple[int, int] | None =
 # --- the rules ----------------------------------------------------------------------------------
 
 
+LOCAL = ZoneInfo(settings.TIME_ZONE)
+
+
+@lru_cache(maxsize=4096)
+def _month(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
 def month_of(value: date | datetime) -> str:
     """The month (YYYY-MM) a date or moment falls in, in local time."""
     if isinstance(value, datetime):
-        value = timezone.localtime(value).date()
-    return f"{value.year:04d}-{value.month:02d}"
+        value = value.astimezone(LOCAL)
+    return _month(value.year, value.month)
 
 
 def local_day(value: datetime) -> date:
-    return timezone.localtime(value).date()
+    return value.astimezone(LOCAL).date()
 
 
 def carer_group(relationship: str) -> str:

@@ -63,7 +63,9 @@ class FilterForm(forms.Form):
         if scope.partnership_wide:
             self._choice("agency").choices = [("", "All agencies"), *((str(a.pk), a.name) for a in scope.agencies)]
         else:
+            # A lead sees their agency as a whole: figures are not kept for an agency within an area.
             del self.fields["agency"]
+            del self.fields["district"]
         self._choice("point").choices = [("", "All contact points"), *((slug, label) for slug, (label, _) in POINTS.items())]
 
     def _choice(self, name: str) -> forms.ChoiceField:
@@ -111,6 +113,10 @@ class FilterForm(forms.Form):
                 self.add_error("from_month", "The start of the period must be the same as or before the end")
             elif len(months_between(first, last)) > LONGEST_PERIOD:
                 self.add_error("from_month", f"The period must be {LONGEST_PERIOD} months or shorter")
+        if cleaned.get("agency") and cleaned.get("district"):
+            # The rollups keep each agency and each area, not each agency within each area (ADR 9).
+            self.add_error("district", "Choose an agency or an area, not both: figures are kept for each agency "
+                                       "and for each area, not for an agency within an area")
         cleaned["first"], cleaned["last"] = first, last
         return cleaned
 
@@ -122,7 +128,7 @@ class FilterForm(forms.Form):
         data = self.cleaned_data
         chosen = int(data["agency"]) if data.get("agency") else None
         return Filters(data["first"], data["last"], self.scope.agency_id_for(chosen),
-                       data["district"] or ALL_DISTRICTS, data["point"])
+                       data.get("district") or ALL_DISTRICTS, data["point"])
 
     @property
     def query_string(self) -> str:

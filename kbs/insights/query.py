@@ -7,8 +7,8 @@ numbers are shown, never to the numbers themselves.
 """
 
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 
 from kbs.insights.measures import MEASURES, Cells, Measure, Row
 from kbs.insights.models import ALL_AGENCIES, ALL_DISTRICTS, Cell

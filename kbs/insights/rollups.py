@@ -16,12 +16,14 @@ any filter reads at most (keys × months × breakdowns) rows through one index.
 """
 
 import json
+import multiprocessing
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 from itertools import islice
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
@@ -57,12 +59,12 @@ def _refresh_if_pending(family_id: int) -> None:
 
 
 def expand(contributions: Iterable[tuple[CellKey, int]]) -> Counter[CellKey]:
-    """Each contribution, added to its own cell and to the "every agency" / "every district" cells."""
+    """Each contribution, added to its agency's cell (every district), its district's cell (every
+    agency) and the partnership's cell (every agency, every district). `CELLS_SQL` does the same."""
     cells: Counter[CellKey] = Counter()
     for (key, month, agency, district, breakdown), value in contributions:
-        cells[(key, month, agency, district, breakdown)] += value
-        cells[(key, month, ALL_AGENCIES, district, breakdown)] += value
         cells[(key, month, agency, ALL_DISTRICTS, breakdown)] += value
+        cells[(key, month, ALL_AGENCIES, district, breakdown)] += value
         cells[(key, month, ALL_AGENCIES, ALL_DISTRICTS, breakdown)] += value
     return cells
 
@@ -107,8 +109,20 @@ def refresh(family_ids: Iterable[int]) -> int:
     ids = sorted(set(family_ids))
     if not ids:
         return 0
+    try:
+        return _refresh(ids)
+    except OperationalError:
+        # Locked by a rebuild (or a very long refresh): the families stay dirty for the next sweep,
+        # so a practitioner's request never waits for the dashboard's counts.
+        return 0
+
+
+def _refresh(ids: list[int]) -> int:
     now = timezone.now()
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
         existing = set(Family.objects.filter(pk__in=ids).values_list("pk", flat=True))
         FamilyRollup.objects.bulk_create(
             [FamilyRollup(family_id=pk, contributions=[], refreshed_at=now) for pk in sorted(existing)],
@@ -143,38 +157,89 @@ def refresh_pending(batch: int = 500) -> int:
     return done
 
 
-def rebuild(batch: int = 2000, progress: Callable[[int, int], None] | None = None) -> int:
-    """Throw the rollups away and work every family's contributions out again, in one transaction.
-    Returns the number of families."""
+def rebuild(batch: int = 2000, progress: Callable[[int, int], None] | None = None, jobs: int = 1) -> int:
+    """Throw the rollups away and work every family's contributions out again, then the cells from
+    them in SQL (`CELLS_SQL`), in one transaction. With `jobs` > 1, that many worker processes work
+    out the contributions side by side. Families written to meanwhile stay dirty and are refreshed
+    afterwards. Returns the number of families."""
     bounds = Family.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
     total = Family.objects.count()
-    now = timezone.now()
+    ranges = [] if bounds["lo"] is None else [
+        (lo, lo + batch) for lo in range(bounds["lo"], bounds["hi"] + 1, batch)
+    ]
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (Cell, FamilyRollup, DirtyFamily))
+        q = connection.ops.quote_name
+        tables = ", ".join(q(m._meta.db_table) for m in (Cell, FamilyRollup))
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
                 cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
-        DirtyFamily.objects.all().delete()
-        FamilyRollup.objects.all().delete()
-        Cell.objects.all().delete()
-        cells: Counter[CellKey] = Counter()
+                # Checks deferred by earlier writes in this transaction must run before a TRUNCATE.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(f"TRUNCATE {tables}")
+            else:
+                Cell.objects.all().delete()
+                FamilyRollup.objects.all().delete()
         seen = 0
-        if bounds["lo"] is not None:
-            for lo in range(bounds["lo"], bounds["hi"] + 1, batch):
-                data = facts.load(id_range=(lo, lo + batch))
-                rows = []
-                for pk, family in data.items():
-                    own = facts.contributions(family)
-                    cells.update(expand(own.items()))
-                    rows.append((pk, _encode(own)))
-                _write(FamilyRollup, ("family_id", "contributions", "refreshed_at"),
-                       ((pk, json.dumps(own, separators=(",", ":")), now) for pk, own in rows))
-                seen += len(data)
-                if progress is not None:
-                    progress(seen, total)
-        _write(Cell, ("key", "month", "agency_id", "district", "breakdown", "value"),
-               ((*key, value) for key, value in cells.items() if value))
+        for rows in _contributions_by_range(ranges, jobs):
+            _write(FamilyRollup, ("family_id", "contributions", "refreshed_at"), rows)
+            seen += len(rows)
+            if progress is not None:
+                progress(seen, total)
+        with connection.cursor() as cursor:
+            cursor.execute(CELLS_SQL[connection.vendor])
     return seen
+
+
+def contributions_for_range(id_range: tuple[int, int]) -> list[tuple[int, str, datetime]]:
+    """(family id, contributions as JSON, now) for the families with ids in [lo, hi)."""
+    now = timezone.now()
+    return [
+        (pk, json.dumps(_encode(facts.contributions(family)), separators=(",", ":")), now)
+        for pk, family in facts.load(id_range=id_range).items()
+    ]
+
+
+def _worker_start() -> None:
+    import django
+
+    django.setup()
+
+
+def _contributions_by_range(ranges: list[tuple[int, int]], jobs: int) -> Iterator[list[tuple[int, str, datetime]]]:
+    if jobs <= 1 or len(ranges) < 2:
+        yield from map(contributions_for_range, ranges)
+        return
+    # Fresh processes ("spawn"), each with its own database connection, read the records; this one
+    # writes. They read committed data, like any other request.
+    with multiprocessing.get_context("spawn").Pool(jobs, initializer=_worker_start) as pool:
+        yield from pool.imap(contributions_for_range, ranges)
+
+
+# The cells from the stored contributions: the same three groupings as `expand`. Only constants are
+# formatted into these statements.
+_ELEMENTS = {
+    "postgresql": """
+        SELECT e->>0 AS k, e->>1 AS m, (e->>2)::integer AS a, e->>3 AS d, e->>4 AS b, (e->>5)::bigint AS v
+        FROM insights_familyrollup r CROSS JOIN LATERAL jsonb_array_elements(r.contributions) AS e""",
+    "sqlite": """
+        SELECT json_extract(e.value, '$[0]') AS k, json_extract(e.value, '$[1]') AS m,
+               json_extract(e.value, '$[2]') AS a, json_extract(e.value, '$[3]') AS d,
+               json_extract(e.value, '$[4]') AS b, json_extract(e.value, '$[5]') AS v
+        FROM insights_familyrollup r, json_each(r.contributions) AS e""",
+}
+_INSERT = 'INSERT INTO insights_cell ("key", "month", "agency_id", "district", "breakdown", "value")'
+CELLS_SQL = {
+    "postgresql": f"""{_INSERT}
+        SELECT k, m, COALESCE(a, {ALL_AGENCIES}), COALESCE(d, '{ALL_DISTRICTS}'), b, SUM(v)
+        FROM ({_ELEMENTS["postgresql"]}) AS x
+        GROUP BY GROUPING SETS ((k, m, a, b), (k, m, d, b), (k, m, b))
+        HAVING SUM(v) <> 0""",  # noqa: S608
+    "sqlite": f"""{_INSERT}
+        WITH x AS ({_ELEMENTS["sqlite"]})
+        SELECT k, m, a, '{ALL_DISTRICTS}', b, SUM(v) FROM x GROUP BY k, m, a, b HAVING SUM(v) <> 0
+        UNION ALL SELECT k, m, {ALL_AGENCIES}, d, b, SUM(v) FROM x GROUP BY k, m, d, b HAVING SUM(v) <> 0
+        UNION ALL SELECT k, m, {ALL_AGENCIES}, '{ALL_DISTRICTS}', b, SUM(v) FROM x GROUP BY k, m, b HAVING SUM(v) <> 0""",  # noqa: S608
+}
 
 
 def _write(model: type[Cell] | type[FamilyRollup], columns: tuple[str, ...], rows: Iterable[tuple[object, ...]]) -> None:

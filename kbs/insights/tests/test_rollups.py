@@ -71,9 +71,12 @@ def test_a_contact_marks_the_family_and_the_sweep_updates_the_cells(family: Fami
     assert total("point.babies", "new_baby_review") == 1
     assert total("point.all_three", "new_baby_review") == 1
     assert total("messages.given") == 3
-    # The agency's own cell and the district's cell agree with the partnership's.
+    # The agency's own cell and the district's cell agree with the partnership's; there is no cell
+    # for an agency within a district (ADR 9).
     hv = cast["health_visitor"].agency_id
-    assert Cell.objects.get(key="point.all_three", agency_id=hv, district="DE1", breakdown="new_baby_review").value == 1
+    assert Cell.objects.get(key="point.all_three", agency_id=hv, district="", breakdown="new_baby_review").value == 1
+    assert Cell.objects.get(key="point.all_three", agency_id=0, district="DE1", breakdown="new_baby_review").value == 1
+    assert not Cell.objects.filter(agency_id=hv, district="DE1").exists()
 
 
 def test_the_refresh_runs_when_the_write_commits(family: Family, cast: dict[str, User],

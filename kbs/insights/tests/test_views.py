@@ -141,12 +141,13 @@ def test_analyst_chooses_an_agency(cast: dict[str, User], agencies: dict[str, Ag
 
 def test_lead_sees_only_their_own_agency_whatever_they_ask_for(cast: dict[str, User], agencies: dict[str, Agency], carers: None) -> None:
     client = _client(cast["lead"])
-    for query in ({}, {"agency": agencies["police"].pk}, {"agency": "not-a-number"}):
+    for query in ({}, {"agency": agencies["police"].pk}, {"agency": "not-a-number"}, {"district": "NG7"}):
         response = client.get(DASHBOARD, query)
         assert response.status_code == 200
         assert table_for(response, "Parents and carers reached")[1][:2] == ["Recorded", "40"]
         page = _text(response)
         assert 'name="agency"' not in page
+        assert 'name="district"' not in page  # figures are not kept for an agency within an area
         assert "Test Health Visiting" in page
         assert "Test Police" not in page
         csv_link = client.get(reverse("insights:measure_csv", args=["carers-reached"]), query)
@@ -237,6 +238,12 @@ def test_bad_filters_are_refused_with_a_specific_message(cast: dict[str, User], 
     assert download.status_code == 400
     assert download["Content-Type"].startswith("text/plain")
     assert message in download.content.decode()
+
+
+def test_an_agency_and_an_area_together_are_refused(cast: dict[str, User], agencies: dict[str, Agency]) -> None:
+    response = _client(cast["analyst"]).get(DASHBOARD, {"agency": agencies["hv"].pk, "district": "DE1"})
+    assert response.status_code == 400
+    assert "Choose an agency or an area, not both" in _text(response)
 
 
 def test_a_36_month_period_is_allowed(cast: dict[str, User]) -> None:

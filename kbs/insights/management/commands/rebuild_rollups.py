@@ -15,6 +15,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--batch", type=int, default=2000, help="families read at a time (default 2000)")
+        parser.add_argument("--jobs", type=int, default=1,
+                            help="worker processes working out contributions side by side (default 1; "
+                                 "use the number of cores on PostgreSQL)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
@@ -26,8 +29,10 @@ class Command(BaseCommand):
             sys.stderr.write(f"\rRollups [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} families, {elapsed:.0f} s")
             sys.stderr.flush()
 
-        families = rollups.rebuild(batch=options["batch"], progress=progress)
+        families = rollups.rebuild(batch=options["batch"], progress=progress, jobs=options["jobs"])
         sys.stderr.write("\n")
+        # Families written to while the rebuild held its lock.
+        rollups.refresh_pending()
         self.stdout.write(
             f"Rebuilt the rollups of {families:,} families into {Cell.objects.count():,} cells "
             f"in {time.monotonic() - started:.1f} s"
