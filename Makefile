@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help venv migrate demo run test test-fast test-browser lint typecheck check evaluate assets lock system-packages test-postgres clean
+.PHONY: help venv migrate demo run test test-fast test-browser lint typecheck check evaluate assets lock system-packages test-postgres clean bench-data bench bench-quick
 
 help: ## List the targets with what they do
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -66,8 +66,22 @@ test-postgres: system-packages venv ## The whole suite against a throwaway Postg
 evaluate: venv ## Evaluate a tool: make evaluate TOOL=safer-sleep ANSWERS=file.json [SETTINGS='{...}']
 	@$(BIN)/python manage.py evaluate --tool "$(TOOL)" --answers "$(ANSWERS)" $(if $(SETTINGS),--settings-json '$(SETTINGS)')
 
+.PHONY: messages
+messages: venv ## Update locale/*/django.po from the marked text (keeps translations), then compile the .mo files
+	$(BIN)/python scripts/extract-messages.py
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules --locale pl --locale ur --locale ro
+
 assets: ## Rebuild the committed NHS.UK frontend CSS/JS and axe (needs Node and npm)
 	scripts/build-assets.sh
 
 clean: ## Remove the environment, the local database and caches
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles var .mypy_cache .ruff_cache
+
+bench-data: venv ## Generate synthetic data into the bench PostgreSQL in var/bench-pg (SCALE=tiny|small|national, default small; REGENERATE=1 to redo)
+	$(BIN)/python bench/run.py data --scale $(or $(SCALE),small) $(if $(REGENERATE),--regenerate)
+
+bench: venv ## Benchmark at national scale (generates the data first if missing); results in bench/results/
+	$(BIN)/python bench/run.py bench --scale national
+
+bench-quick: venv ## Benchmark at small scale, a few minutes; results in bench/results/
+	$(BIN)/python bench/run.py bench --scale small

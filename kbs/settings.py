@@ -4,6 +4,7 @@ KBS_ENV chooses the profile: "development" (the default, used by `make run` and 
 "production", where a missing secret fails loudly and demo mode is refused.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -68,6 +69,9 @@ INSTALLED_APPS = [
     "kbs.concerns",
     "kbs.workforce",
     "kbs.insights",
+    "kbs.public",
+    "kbs.library",
+    "kbs.learning",
     "kbs.prebirth",
     "kbs.api",
 ]
@@ -127,6 +131,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
+# Staff pages are English. The public "Keeping babies safe" pages and the family's printed plans are
+# also in these languages (kbs/public/languages.py), chosen by the URL or the family's record, never
+# by a cookie. Catalogues: locale/<code>/LC_MESSAGES/django.po (`make messages`).
+LANGUAGES = [("en-gb", "English"), ("pl", "Polski"), ("ur", "اردو"), ("ro", "Română")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -193,3 +202,35 @@ KBS_CHILD_DEATH_CONTACT_EMAIL = env_str(
 
 # The Level 2 e-learning knowledge checks' pass mark, as a percentage.
 KBS_L2_PASS_MARK = int(env_str("KBS_L2_PASS_MARK", "80"))
+
+
+def env_csc_contacts(name: str, default: str) -> list[dict[str, str | bool]]:
+    """Children's social care numbers for the public "Worried about a baby?" page: a JSON list of
+    {"area", "phone", "out_of_hours"}, with an optional "example": true for made-up numbers."""
+    try:
+        rows = json.loads(os.environ.get(name) or default)
+    except json.JSONDecodeError as error:
+        raise ImproperlyConfigured(f"{name} must be a JSON list: {error}") from None
+    if not isinstance(rows, list) or not all(
+        isinstance(row, dict) and all(isinstance(row.get(key), str) and row[key].strip() for key in ("area", "phone"))
+        for row in rows
+    ):
+        raise ImproperlyConfigured(f'{name} must be a JSON list of {{"area", "phone", "out_of_hours"}} objects.')
+    return [{"area": row["area"].strip(), "phone": row["phone"].strip(),
+             "out_of_hours": str(row.get("out_of_hours") or "").strip(), "example": bool(row.get("example"))}
+            for row in rows]
+
+
+# Outside production the numbers are made up (01632 960xxx is kept for drama by Ofcom) and marked
+# as examples on the page; production shows none until the partnership sets its own.
+KBS_CSC_CONTACTS = env_csc_contacts("KBS_CSC_CONTACTS", "[]" if PRODUCTION else json.dumps([
+    {"area": "Derby City (example)", "phone": "01632 960001", "out_of_hours": "01632 960002", "example": True},
+    {"area": "Derbyshire (example)", "phone": "01632 960003", "out_of_hours": "01632 960004", "example": True},
+]))
+
+# The library's uploaded files (PDF, PNG, JPEG). Outside the web root: nothing serves this folder
+# directly, and every file goes out through the library's access-checked view. BASE_DIR/var is
+# git-ignored. With more than one app server, point this at a volume they all share.
+KBS_UPLOAD_ROOT = Path(env_str("KBS_UPLOAD_ROOT", str(BASE_DIR / "var" / "uploads")))
+# The largest file the library accepts, in megabytes.
+KBS_LIBRARY_MAX_UPLOAD_MB = int(env_str("KBS_LIBRARY_MAX_UPLOAD_MB", "10"))

@@ -15,6 +15,9 @@ urlpatterns = [
     path("", include("kbs.chronology.urls")),
     path("", include("kbs.workforce.urls")),
     path("", include("kbs.insights.urls")),
+    path("", include("kbs.library.urls")),
+    path("", include("kbs.learning.urls")),
+    path("", include("kbs.public.urls")),
     path("audit/", include("kbs.audit.urls")),
     path("api/", include("kbs.api.urls")),
 ]

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need, when they are missing and we are root.
 # Chromium for browser tests, poppler for PDF text checks, fonts and Pango for WeasyPrint, PostgreSQL.
+# fonts-noto-core has Urdu letters for the printed plans; gettext's msgfmt compiles the translations.
 set -euo pipefail
-packages=(chromium chromium-driver poppler-utils fonts-liberation libpango-1.0-0 libpangoft2-1.0-0 postgresql)
+packages=(chromium chromium-driver poppler-utils fonts-liberation fonts-noto-core gettext libpango-1.0-0 libpangoft2-1.0-0 postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -31,6 +31,8 @@ class Permission(StrEnum):
     MANAGE_PARTNERSHIP_SETTINGS = "manage_partnership_settings"
     # Training: champions, courses, everyone's training records and the confidence figures.
     MANAGE_TRAINING = "manage_training"
+    # The library: adding documents and new versions, and every document's review date.
+    MANAGE_LIBRARY = "manage_library"
     # Assessments.
     COMPLETE_ASSESSMENT = "complete_assessment"
     RECORD_BIRTHMARK = "record_birthmark"

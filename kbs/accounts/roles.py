@@ -96,8 +96,8 @@ ROLES = [
         "administrator",
         "Partnership administrator",
         "Looks after the service for the partnership: partnership settings, the whole audit trail and, "
-        "like the training lead, the training programme and champions. Has no access to family records unless also given a practitioner role.",
-        (P.SEARCH_AUDIT_ALL, P.MANAGE_PARTNERSHIP_SETTINGS, P.VIEW_AGGREGATES, P.MANAGE_TRAINING),
+        "like the training lead, the training programme and champions, and the library of guidance and leaflets. Has no access to family records unless also given a practitioner role.",
+        (P.SEARCH_AUDIT_ALL, P.MANAGE_PARTNERSHIP_SETTINGS, P.VIEW_AGGREGATES, P.MANAGE_TRAINING, P.MANAGE_LIBRARY),
     ),
     RoleDefinition(
         "training-lead",
@@ -105,9 +105,9 @@ ROLES = [
         "Runs the partnership's Keeping Babies Safe training. Names and removes champions, runs Level 3 "
         "course sessions and bookings, imports training records, and sees every member of staff's "
         "training records, course progress and certificates. Sees confidence self-ratings only as "
-        "totals, never one person's answers. Has no access to family records unless also given a "
-        "practitioner role.",
-        (P.MANAGE_TRAINING, P.VIEW_AGGREGATES),
+        "totals, never one person's answers. Adds documents and new versions to the library. Has no "
+        "access to family records unless also given a practitioner role.",
+        (P.MANAGE_TRAINING, P.VIEW_AGGREGATES, P.MANAGE_LIBRARY),
     ),
 ]
 

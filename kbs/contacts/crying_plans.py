@@ -20,6 +20,9 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kbs.accounts.models import User
@@ -31,34 +34,35 @@ from kbs.chronology.models import Kind
 from kbs.contacts.actions import NotAllowed
 from kbs.contacts.models import CryingPlan
 from kbs.core.pdf import render_pdf
-from kbs.core.presenters import day
 from kbs.core.validators import today
 from kbs.families import access as family_access
 from kbs.families.access import NOT_FOUND
 from kbs.families.models import Baby
+from kbs.public.i18n import local_day
+from kbs.public.printing import download_links, plan_language, print_context
 
 # The four ICON messages, in our own words, for parents: (the letter, the message, what it means).
 ICON_MESSAGES = (
-    ("I", "Infant crying is normal, and it will stop",
-     "All babies cry. Crying often gets more from about 2 weeks old and is at its worst at about 6 to 8 "
-     "weeks. Then it gets less. Most babies cry a lot less by the time they are 4 or 5 months old."),
-    ("C", "Comforting methods can help",
-     "Check if your baby is hungry, tired, too hot or too cold, or needs a clean nappy. Then try holding "
-     "them close, talking, humming or singing, a gentle rocking, a warm bath or a walk outside. "
-     "Sometimes nothing works. That is not your fault, and it is not your baby's fault."),
-    ("O", "It's OK to walk away",
-     "If the crying is getting to you, put your baby down on their back in their cot, where they are "
-     "safe. Go to another room for a few minutes. Take some deep breaths or call someone. When you feel "
-     "calmer, go back and check on your baby."),
-    ("N", "Never, ever shake a baby",
-     "Shaking a baby can hurt their brain for the rest of their life, or kill them. Never shake or hurt "
-     "a baby, however upset you feel. Tell everyone who looks after your baby the same."),
+    ("I", gettext_noop("Infant crying is normal, and it will stop"),
+     gettext_noop("All babies cry. Crying often gets more from about 2 weeks old and is at its worst at about 6 to 8 "
+                  "weeks. Then it gets less. Most babies cry a lot less by the time they are 4 or 5 months old.")),
+    ("C", gettext_noop("Comforting methods can help"),
+     gettext_noop("Check if your baby is hungry, tired, too hot or too cold, or needs a clean nappy. Then try holding "
+                  "them close, talking, humming or singing, a gentle rocking, a warm bath or a walk outside. "
+                  "Sometimes nothing works. That is not your fault, and it is not your baby's fault.")),
+    ("O", gettext_noop("It's OK to walk away"),
+     gettext_noop("If the crying is getting to you, put your baby down on their back in their cot, where they are "
+                  "safe. Go to another room for a few minutes. Take some deep breaths or call someone. When you feel "
+                  "calmer, go back and check on your baby.")),
+    ("N", gettext_noop("Never, ever shake a baby"),
+     gettext_noop("Shaking a baby can hurt their brain for the rest of their life, or kill them. Never shake or hurt "
+                  "a baby, however upset you feel. Tell everyone who looks after your baby the same.")),
 )
 
 GETTING_HELP = (
-    "If you are worried your baby is ill, or the crying is not like them, call your GP or NHS 111.",
-    "Call 999 if your baby is hurt, or you think they are very unwell.",
-    "You can always talk to your midwife or health visitor about crying.",
+    gettext_noop("If you are worried your baby is ill, or the crying is not like them, call your GP or NHS 111."),
+    gettext_noop("Call 999 if your baby is hurt, or you think they are very unwell."),
+    gettext_noop("You can always talk to your midwife or health visitor about crying."),
 )
 
 
@@ -154,9 +158,11 @@ def _prefill(baby: Baby, plan: CryingPlan | None) -> dict[str, str]:
 
 def _plan_context(baby: Baby, plan: CryingPlan) -> dict[str, Any]:
     """Everything the page and the PDF show, so the two always say the same."""
+    # Translated here: the printed plan is rendered in the family's language (crying_plan_pdf).
     return {
-        "baby": baby, "plan": plan, "first_name": baby.given_name or "your baby",
-        "icon_messages": ICON_MESSAGES, "getting_help": GETTING_HELP, "made_on": day(today()),
+        "baby": baby, "plan": plan, "first_name": baby.given_name or gettext("your baby"),
+        "icon_messages": [(letter, gettext(message), gettext(meaning)) for letter, message, meaning in ICON_MESSAGES],
+        "getting_help": [gettext(line) for line in GETTING_HELP], "made_on": local_day(today()),
     }
 
 
@@ -195,6 +201,7 @@ def crying_plan_page(request: HttpRequest, baby_id: str) -> HttpResponse:
         "title": f"Coping with crying plan for {context['first_name']}",
         "can_update": has_permission(_user(request), Permission.EDIT_FAMILY),
         "back_link": baby.get_absolute_url(),
+        "downloads": download_links(baby.family, reverse("contacts:crying_plan_pdf", args=[baby.public_id])),
     })
     return render(request, "contacts/crying_plan.jinja", context)
 
@@ -207,9 +214,12 @@ def crying_plan_pdf(request: HttpRequest, baby_id: str) -> HttpResponse:
     plan = plan_in_force(baby)
     if plan is None:
         raise Http404(NOT_FOUND)
-    html = render_to_string("contacts/crying_plan_print.jinja", _plan_context(baby, plan), request=request)
+    language = plan_language(request, baby.family)  # the family's, unless ?lang= asks for another
+    with translation.override(language.django_code):
+        html = render_to_string("contacts/crying_plan_print.jinja", _plan_context(baby, plan) | print_context(language),
+                                request=request)
     pdf = render_pdf(html, base_url=None)  # the print template inlines its CSS and names no files
-    record_event(by=_user(request), action=Action.EXPORT, obj=plan, family=baby.family,
+    record_event(by=_user(request), action=Action.EXPORT, obj=plan, family=baby.family, detail={"language": language.code},
                  summary=f"Downloaded the coping with crying plan for {baby.display_name} as a PDF")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="coping-with-crying-plan.pdf"'

@@ -22,4 +22,4 @@ def indent(s: str, width: int | str = 4, first: bool = False, blank: bool = Fals
             rv += "\n" + "\n".join(indention + line if line else line for line in lines[1:])
     if first:
         rv = indention + rv
-    return Markup(rv) if safe else rv
+    return Markup(rv) if safe else rv  # noqa: S704 - the input was already safe markup

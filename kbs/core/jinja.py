@@ -7,11 +7,13 @@ from django.contrib import messages
 from django.middleware.csrf import get_token
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext, npgettext, pgettext
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
 from kbs.core import fast_filters, presenters
 from kbs.core.forms import error_summary_items, field_kind, field_params
 from kbs.core.navigation import nav_items
+from kbs.public.i18n import FILTERS as I18N_FILTERS
 from kbs.tools import presenters as tool_presenters
 from kbs.tools.labels import action_label
 
@@ -25,7 +27,13 @@ def environment(**options: Any) -> Environment:
     options["loader"] = ChoiceLoader([options["loader"], PackageLoader("nhsuk_frontend_jinja")])
     options["undefined"] = ChainableUndefined
     options.setdefault("extensions", [])
+    # `_("…")` and {% trans %} mark text for translation (public pages, printed plans). Pages are
+    # rendered in English unless a view chooses a language with translation.override.
+    options["extensions"] = [*options["extensions"], "jinja2.ext.i18n"]
     env = Environment(**options)  # noqa: S701 - autoescape is passed in by the Django backend
+    env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
+        gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
+    )
     env.globals.update(
         {
             "static": static,
@@ -44,4 +52,5 @@ def environment(**options: Any) -> Environment:
     env.filters.update(presenters.FILTERS)
     env.filters["indent"] = fast_filters.indent
     env.filters["action_label"] = action_label
+    env.filters.update(I18N_FILTERS)
     return env

@@ -18,7 +18,10 @@ NAVIGATION = [
     ("insights:dashboard", "Dashboard", Permission.VIEW_AGENCY_DASHBOARD),
     ("workforce:home", "Training", Permission.VIEW_FAMILY),
     ("workforce:home", "Training", Permission.VIEW_AGGREGATES),
+    ("library:home", "Library", Permission.VIEW_FAMILY),
+    ("library:home", "Library", Permission.VIEW_AGGREGATES),
     ("tools:settings", "Tool settings", Permission.MANAGE_PARTNERSHIP_SETTINGS),
+    ("public:translations", "Translations", Permission.MANAGE_PARTNERSHIP_SETTINGS),
     ("audit:search", "Audit trail", Permission.SEARCH_AUDIT_AGENCY),
     ("audit:search", "Audit trail", Permission.SEARCH_AUDIT_ALL),
 ]

@@ -7,6 +7,7 @@ urlpatterns = [
     path("overview/", views.overview, name="overview"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("privacy/", views.privacy, name="privacy"),
+    path("cookies/", views.cookies, name="cookies"),
     path("health/", views.health, name="health"),
     path("hello/", views.hello, name="hello"),
 ]

@@ -2,7 +2,9 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,7 +12,7 @@ from django.utils import timezone
 
 from kbs.accounts.models import Agency
 from kbs.accounts.permissions import Permission, has_permission
-from kbs.families.models import Baby, Family, Involvement
+from kbs.families.models import Baby, Family, Involvement, LawfulBasis
 
 # Counts below this are shown as "<5" so that nobody can be picked out from a small number.
 SMALL_NUMBER = 5
@@ -70,7 +72,17 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/privacy.jinja", {"title": "Privacy notice"})
+    return render(request, "core/privacy.jinja", {"title": "Privacy notice", "lawful_bases": LawfulBasis.choices,
+                                                  "break_glass_hours": settings.KBS_BREAK_GLASS_HOURS})
+
+
+def cookies(request: HttpRequest) -> HttpResponse:
+    """Which cookies the service sets: only those it cannot work without, named from the settings."""
+    return render(request, "core/cookies.jinja", {
+        "title": "Cookies", "session_cookie": settings.SESSION_COOKIE_NAME, "csrf_cookie": settings.CSRF_COOKIE_NAME,
+        "messages_cookie": CookieStorage.cookie_name, "session_hours": settings.SESSION_COOKIE_AGE // 3600,
+        "csrf_weeks": (settings.CSRF_COOKIE_AGE or 0) // (7 * 24 * 3600),
+    })
 
 
 def health(request: HttpRequest) -> HttpResponse:

@@ -579,6 +579,12 @@ class _Loader:
 
         workforce = load_workforce_demo()
         self.say(f"Training: {workforce}")
+        # The library, then the learning from reviews that links to its documents.
+        from kbs.learning.demo import load_learning_demo
+        from kbs.library.demo import load_library_demo
+
+        self.say(f"Library: {load_library_demo()}")
+        self.say(f"Learning from reviews: {load_learning_demo()}")
 
     def _agencies(self) -> None:
         for spec in AGENCIES:

@@ -15,16 +15,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kbs.accounts.models import User
 from kbs.accounts.permissions import Permission, has_permission
 from kbs.core.forms import DateField
 from kbs.core.pdf import pdf_download
-from kbs.core.presenters import day
 from kbs.core.validators import today
 from kbs.families.access import NOT_FOUND
 from kbs.families.actions import NotAllowed
+from kbs.public.i18n import local_day
+from kbs.public.printing import download_links, plan_language, print_context
 from kbs.tools import access, actions
 from kbs.tools.models import Assessment, SafeSleepPlan
 from kbs.tools.spec import get_spec
@@ -32,23 +36,23 @@ from kbs.tools.spec import get_spec
 # What every family is told, whatever the assessment found. Written for parents: short sentences,
 # everyday words.
 KEY_MESSAGES = (
-    "Lay your baby on their back to sleep, every time: for naps and at night.",
-    "Your baby should sleep in their own cot or Moses basket, in the room where you sleep, "
-    "for at least the first 6 months.",
-    "Keep the cot clear and flat: a firm mattress, with no pillows, quilts, bumpers, soft toys or baby nests.",
-    "Put your baby's feet at the foot of the cot. Keep their head uncovered and do not let them get "
-    "too hot. A room of 16 to 20°C is right.",
-    "Keep your baby away from smoke: no smoking in your home, in your car or near your baby.",
-    "Never go to sleep with your baby on a sofa or armchair.",
-    "Do not share a bed with your baby if anyone in the bed smokes, has had any alcohol or drugs, or takes "
-    "medicine that makes them sleepy.",
-    "Do not share a bed with your baby if they were born early or small.",
-    "If you might share a bed, make it safe: keep pillows and covers away from your baby, keep pets and "
-    "other children out, and make sure there are no gaps your baby could slip into.",
-    "When you are away from home, keep to the same routine and plan where your baby will sleep.",
-    "Car seats are for journeys. Try not to leave your baby in one for more than about 2 hours, and lift "
-    "them out onto a flat surface when you arrive.",
-    "Breastfeed your baby if you can.",
+    gettext_noop("Lay your baby on their back to sleep, every time: for naps and at night."),
+    gettext_noop("Your baby should sleep in their own cot or Moses basket, in the room where you sleep, "
+                 "for at least the first 6 months."),
+    gettext_noop("Keep the cot clear and flat: a firm mattress, with no pillows, quilts, bumpers, soft toys or baby nests."),
+    gettext_noop("Put your baby's feet at the foot of the cot. Keep their head uncovered and do not let them get "
+                 "too hot. A room of 16 to 20°C is right."),
+    gettext_noop("Keep your baby away from smoke: no smoking in your home, in your car or near your baby."),
+    gettext_noop("Never go to sleep with your baby on a sofa or armchair."),
+    gettext_noop("Do not share a bed with your baby if anyone in the bed smokes, has had any alcohol or drugs, or takes "
+                 "medicine that makes them sleepy."),
+    gettext_noop("Do not share a bed with your baby if they were born early or small."),
+    gettext_noop("If you might share a bed, make it safe: keep pillows and covers away from your baby, keep pets and "
+                 "other children out, and make sure there are no gaps your baby could slip into."),
+    gettext_noop("When you are away from home, keep to the same routine and plan where your baby will sleep."),
+    gettext_noop("Car seats are for journeys. Try not to leave your baby in one for more than about 2 hours, and lift "
+                 "them out onto a flat surface when you arrive."),
+    gettext_noop("Breastfeed your baby if you can."),
 )
 
 # The times a routine often changes, shown with the out-of-routine part of the plan.
@@ -163,11 +167,13 @@ def _plan_context(assessment: Assessment, plan: SafeSleepPlan) -> dict[str, Any]
     baby = assessment.baby
     return {
         "assessment": assessment, "plan": plan, "baby": baby,
-        "first_name": baby.given_name or "your baby",
-        "key_messages": KEY_MESSAGES,
+        "first_name": baby.given_name or gettext("your baby"),
+        # Translated here: the printed plan is rendered in the family's language (plan_pdf).
+        "key_messages": [gettext(message) for message in KEY_MESSAGES],
         "routine_changes": ROUTINE_CHANGES,
-        "flag_messages": list(dict.fromkeys(m for flag in flags if (m := (flag.get("message_for_parents") or "").strip()))),
-        "made_on": day(today()),
+        "flag_messages": [gettext(m) for m in dict.fromkeys(
+            (flag.get("message_for_parents") or "").strip() for flag in flags) if m],
+        "made_on": local_day(today()),
     }
 
 
@@ -204,6 +210,7 @@ def plan_page(request: HttpRequest, assessment_id: str) -> HttpResponse:
         "title": f"Safe sleep plan for {context['first_name']}",
         "can_update": has_permission(_user(request), Permission.COMPLETE_ASSESSMENT),
         "back_link": assessment.get_absolute_url(),
+        "downloads": download_links(assessment.family, reverse("tools:plan_pdf", args=[assessment.public_id])),
     })
     return render(request, "tools/plan.jinja", context)
 
@@ -214,8 +221,12 @@ def plan_pdf(request: HttpRequest, assessment_id: str) -> HttpResponse:
     # The export row below is the audit of this read.
     assessment = _safer_sleep_assessment(request, assessment_id, audit=False)
     plan = _newest_plan(assessment)
-    return pdf_download(
-        request, template="tools/plan_print.jinja", context=_plan_context(assessment, plan), filename="safe-sleep-plan.pdf",
-        audit={"obj": plan, "family": assessment.family, "detail": {"assessment": str(assessment.public_id)},
-               "summary": f"Downloaded the safe sleep plan for {assessment.baby.display_name} as a PDF"},
-    )
+    language = plan_language(request, assessment.family)  # the family's, unless ?lang= asks for another
+    with translation.override(language.django_code):
+        return pdf_download(
+            request, template="tools/plan_print.jinja", context=_plan_context(assessment, plan) | print_context(language),
+            filename="safe-sleep-plan.pdf",
+            audit={"obj": plan, "family": assessment.family,
+                   "detail": {"assessment": str(assessment.public_id), "language": language.code},
+                   "summary": f"Downloaded the safe sleep plan for {assessment.baby.display_name} as a PDF"},
+        )

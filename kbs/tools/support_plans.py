@@ -20,6 +20,8 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kbs.accounts.models import User
@@ -30,10 +32,11 @@ from kbs.chronology.actions import add_entry
 from kbs.chronology.models import Kind, Significance
 from kbs.core.forms import DateField
 from kbs.core.pdf import pdf_download
-from kbs.core.presenters import day
 from kbs.core.validators import today
 from kbs.families.access import NOT_FOUND
 from kbs.families.actions import NotAllowed
+from kbs.public.i18n import local_day
+from kbs.public.printing import download_links, plan_language, print_context
 from kbs.tools import access
 from kbs.tools.models import Assessment, SupportPlan
 
@@ -46,24 +49,24 @@ JUDGEMENTS = ("strength", "some_support", "concern")
 class Area:
     id: str
     title: str  # the practitioner's name for the area, as in the tool
-    for_family: str  # the same area as the family would read it on their plan
+    for_family: str  # the same area as the family would read it on their plan (translated when shown)
 
 
 AREAS = (
-    Area("bonding", "Bonding and attachment", "You and your baby getting to know each other"),
-    Area("development", "The baby's development", "How your baby is growing and developing"),
-    Area("health", "Health and well-being", "Your own health and well-being"),
-    Area("knowledge", "Knowledge and expectations", "Knowing what to expect and how to keep your baby safe"),
-    Area("community", "Community strengths and stressors", "Your home, money and the people who help you"),
-    Area("people", "Who is in your baby's life", "The people in your baby's life"),
+    Area("bonding", "Bonding and attachment", gettext_noop("You and your baby getting to know each other")),
+    Area("development", "The baby's development", gettext_noop("How your baby is growing and developing")),
+    Area("health", "Health and well-being", gettext_noop("Your own health and well-being")),
+    Area("knowledge", "Knowledge and expectations", gettext_noop("Knowing what to expect and how to keep your baby safe")),
+    Area("community", "Community strengths and stressors", gettext_noop("Your home, money and the people who help you")),
+    Area("people", "Who is in your baby's life", gettext_noop("The people in your baby's life")),
 )
 AREAS_BY_ID = {area.id: area for area in AREAS}
 
 # How each judgement reads to the family.
 FOR_FAMILY = {
-    "strength": "Going well",
-    "some_support": "Some extra help is on offer",
-    "concern": "We will work on this together",
+    "strength": gettext_noop("Going well"),
+    "some_support": gettext_noop("Some extra help is on offer"),
+    "concern": gettext_noop("We will work on this together"),
 }
 
 
@@ -252,16 +255,18 @@ def _plan_context(assessment: Assessment, plan: SupportPlan) -> dict[str, Any]:
     """Everything the page and the PDF show, so the two always say the same."""
     baby = assessment.baby
     flags = (assessment.outcome or {}).get("flags", [])
+    # Translated here: the printed plan is rendered in the family's language (support_plan_pdf).
     return {
         "assessment": assessment, "plan": plan, "baby": baby,
-        "first_name": baby.given_name or "your baby",
-        "going_well": [AREAS_BY_ID[a].for_family for a in AREAS_BY_ID if plan.areas.get(a) == "strength"],
-        "help_offered": [{"title": AREAS_BY_ID[a].for_family, "words": FOR_FAMILY[plan.areas[a]]}
+        "first_name": baby.given_name or gettext("your baby"),
+        "going_well": [gettext(AREAS_BY_ID[a].for_family) for a in AREAS_BY_ID if plan.areas.get(a) == "strength"],
+        "help_offered": [{"title": gettext(AREAS_BY_ID[a].for_family), "words": gettext(FOR_FAMILY[plan.areas[a]])}
                          for a in AREAS_BY_ID if plan.areas.get(a) in {"some_support", "concern"}],
-        "actions": [{"area": AREAS_BY_ID[row["area"]].for_family, "action": row["action"], "who": row["who"],
-                     "by_when": day(date.fromisoformat(row["by_when"]))} for row in plan.actions],
-        "flag_messages": list(dict.fromkeys(m for flag in flags if (m := (flag.get("message_for_parents") or "").strip()))),
-        "made_on": day(today()),
+        "actions": [{"area": gettext(AREAS_BY_ID[row["area"]].for_family), "action": row["action"], "who": row["who"],
+                     "by_when": local_day(date.fromisoformat(row["by_when"]))} for row in plan.actions],
+        "flag_messages": [gettext(m) for m in dict.fromkeys(
+            (flag.get("message_for_parents") or "").strip() for flag in flags) if m],
+        "made_on": local_day(today()),
     }
 
 
@@ -306,6 +311,7 @@ def support_plan_page(request: HttpRequest, assessment_id: str) -> HttpResponse:
         "title": f"Support plan for {context['first_name']}",
         "can_update": has_permission(_user(request), Permission.COMPLETE_ASSESSMENT),
         "back_link": assessment.get_absolute_url(),
+        "downloads": download_links(assessment.family, reverse("tools:support_plan_pdf", args=[assessment.public_id])),
     })
     return render(request, "tools/support_plan.jinja", context)
 
@@ -316,8 +322,12 @@ def support_plan_pdf(request: HttpRequest, assessment_id: str) -> HttpResponse:
     # The export row below is the audit of this read.
     assessment = _ebm_assessment(request, assessment_id, audit=False)
     plan = _newest_plan(assessment)
-    return pdf_download(
-        request, template="tools/support_plan_print.jinja", context=_plan_context(assessment, plan), filename="support-plan.pdf",
-        audit={"obj": plan, "family": assessment.family, "detail": {"assessment": str(assessment.public_id)},
-               "summary": f"Downloaded the support plan for {assessment.baby.display_name} as a PDF"},
-    )
+    language = plan_language(request, assessment.family)  # the family's, unless ?lang= asks for another
+    with translation.override(language.django_code):
+        return pdf_download(
+            request, template="tools/support_plan_print.jinja",
+            context=_plan_context(assessment, plan) | print_context(language), filename="support-plan.pdf",
+            audit={"obj": plan, "family": assessment.family,
+                   "detail": {"assessment": str(assessment.public_id), "language": language.code},
+                   "summary": f"Downloaded the support plan for {assessment.baby.display_name} as a PDF"},
+        )

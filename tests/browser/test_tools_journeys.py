@@ -141,6 +141,7 @@ def test_safer_sleep_to_a_plan_and_a_correction(page: Page, server: Server) -> N
         expect(card).to_contain_text(re.compile(r"Rule SS-[A-Z-]+, because:"))
         expect(card.locator("ul li").first).to_be_visible()
         expect(card.get_by_role("link", name=re.compile(".")).last).to_have_attribute("href", re.compile("^https://"))
+        expect(card.get_by_role("link", name=re.compile("^Why rule "))).to_have_attribute("href", re.compile("^/tools/.+/rules/"))
 
     # Not every action confirmed, and no reason: refused.
     group(page, CONFIRM_ACTIONS).get_by_role("checkbox").first.check()
