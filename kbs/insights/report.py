@@ -39,6 +39,7 @@ from kbs.insights.facts import POINTS
 from kbs.insights.measures import OBJECTIVES, Cells, Row, median_touchpoints
 from kbs.insights.models import ALL_AGENCIES, ALL_DISTRICTS, Cell
 from kbs.insights.query import Filters, Result, change_text, count_text, fetch, is_small, percent_value, results
+from kbs.learning.summary import LearningToPractice, changes_between
 from kbs.workforce import coverage
 from kbs.workforce.forms import CONFIDENCE_TOPICS
 from kbs.workforce.models import CONFIDENCE_FIELDS, Champion, ConfidenceRating, RatingWhen, TrainingRecord
@@ -76,7 +77,7 @@ OBJECTIVE_NOTES = {
     6: "Whether practitioners act on what they see: safer sleep assessments, same-day steps for bruising, "
        "pre-birth work, and concerns and referrals decided in time.",
 }
-TRAINING_OBJECTIVE, CONFIDENCE_OBJECTIVE = 2, 5
+LEARNING_OBJECTIVE, TRAINING_OBJECTIVE, CONFIDENCE_OBJECTIVE = 1, 2, 5
 
 # The headline figures for "At a glance": (measure, row label, what the line says).
 HEADLINES: tuple[tuple[str, str, str], ...] = (
@@ -264,6 +265,7 @@ class ObjectiveSection:
     training: bool = False
     confidence: bool = False
     see_training: bool = False
+    learning: bool = False
 
 
 @dataclass(frozen=True)
@@ -278,6 +280,9 @@ class Report:
     objectives: list[ObjectiveSection]
     training: TrainingSection
     completeness: list[str]
+    # Objective 1: recommendations from reviews that changed practice this year, and last year's count.
+    learning: list[LearningToPractice] = field(default_factory=list)
+    learning_changes_before: int = 0
     small_numbers_note: str = SMALL_NUMBERS_NOTE
     outcomes_note: str = OUTCOMES_NOTE
 
@@ -342,7 +347,8 @@ def _figure_for(results_by_slug: dict[str, Result], slug: str, label: str, text:
 
 
 def build(*, filters: Filters, cells: Cells, year: FinancialYear, covers: str, agency_name: str | None,
-          training: TrainingSection, produced_on: date) -> Report:
+          training: TrainingSection, produced_on: date, learning: list[LearningToPractice] | None = None,
+          learning_changes_before: int = 0) -> Report:
     """The report from the cells and the training figures: no query."""
     found = results(filters, cells)
     by_slug = {r.measure.slug: r for r in found}
@@ -360,6 +366,7 @@ def build(*, filters: Filters, cells: Cells, year: FinancialYear, covers: str, a
         sections[first].measures.append(section)
         for n in others:
             sections[n].see_also.append(section)
+    sections[LEARNING_OBJECTIVE].learning = True
     sections[TRAINING_OBJECTIVE].training = True
     sections[CONFIDENCE_OBJECTIVE].confidence = True
     sections[CONFIDENCE_OBJECTIVE].see_training = True
@@ -374,6 +381,7 @@ def build(*, filters: Filters, cells: Cells, year: FinancialYear, covers: str, a
         agency_name=agency_name, produced_on=produced_on, glance=glance,
         objectives=[sections[n] for n in sorted(sections)], training=training,
         completeness=_completeness(cells, filters, produced_on <= year.last_day),
+        learning=learning or [], learning_changes_before=learning_changes_before,
     )
 
 
@@ -477,8 +485,12 @@ def _report(scope: Scope, choice: Choice) -> Report:
     covers = choice.agency_name or "Every agency in the partnership"
     names = {a.pk: a.name for a in scope.agencies}
     training = training_section(agency_id=choice.agency_id, agency_names=names, year=choice.year, today=today)
+    # Learning from reviews is the partnership's, whichever agency the report covers.
+    learning = changes_between(choice.year.first_day, choice.year.last_day)
+    before = changes_between(choice.year.previous.first_day, choice.year.previous.last_day)
     return build(filters=filters, cells=fetch(filters), year=choice.year, covers=covers,
-                 agency_name=choice.agency_name, training=training, produced_on=today)
+                 agency_name=choice.agency_name, training=training, produced_on=today,
+                 learning=learning, learning_changes_before=sum(len(line.changes) for line in before))
 
 
 def _query(choice: Choice) -> str:

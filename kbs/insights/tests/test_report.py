@@ -332,3 +332,25 @@ def test_financial_year_runs_april_to_march() -> None:
     assert financial_year_of(date(2026, 4, 1)) == FinancialYear(2026)
     assert (THIS.first, THIS.last, THIS.short, LAST.label) == ("2025-04", "2026-03", "2025/26", "April 2024 to March 2025")
     assert THIS.last_day - THIS.first_day == timedelta(days=364)
+
+
+def test_report_shows_learning_from_reviews_put_into_practice(known: None, cast: dict[str, User]) -> None:
+    from datetime import date
+
+    from kbs.learning import actions as learning
+
+    admin = cast["admin"]
+    review = learning.add_review(by=admin, title="Out of routine", scope="national", summary="Sleep away from home.",
+                                 published_on=date(2020, 7, 1))
+    rec = learning.add_recommendation(by=admin, review=review, text="Plan for sleep when the routine changes.")
+    learning.record_change(by=admin, recommendation=rec, kind="message", reference="safe_sleep",
+                           changed_on=date(2025, 9, 1), note="Out-of-routine questions added")
+    learning.record_change(by=admin, recommendation=rec, kind="message", reference="safe_handling",
+                           changed_on=date(2024, 9, 1))  # last year: counted for comparison only
+    text = pdf_text(signed_in(cast["analyst"]).get(reverse("insights:report_pdf"), {"year": "2025"}).content)
+    assert "Learning from reviews put into practice" in text
+    assert "made 1 change to practice" in text
+    assert "against 1 change the year before" in text
+    assert "Out of routine (national review), recommendation 1" in text
+    assert "1 September 2025" in text
+    assert "1 September 2024" not in text
