@@ -28,7 +28,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from kbs.families.models import Family
-from kbs.insights import facts
+from kbs.insights import facts, rebuild_worker
 from kbs.insights.facts import CellKey
 from kbs.insights.models import ALL_AGENCIES, ALL_DISTRICTS, Cell, DirtyFamily, FamilyRollup
 
@@ -199,20 +199,14 @@ def contributions_for_range(id_range: tuple[int, int]) -> list[tuple[int, str, d
     ]
 
 
-def _worker_start() -> None:
-    import django
-
-    django.setup()
-
-
 def _contributions_by_range(ranges: list[tuple[int, int]], jobs: int) -> Iterator[list[tuple[int, str, datetime]]]:
     if jobs <= 1 or len(ranges) < 2:
         yield from map(contributions_for_range, ranges)
         return
     # Fresh processes ("spawn"), each with its own database connection, read the records; this one
     # writes. They read committed data, like any other request.
-    with multiprocessing.get_context("spawn").Pool(jobs, initializer=_worker_start) as pool:
-        yield from pool.imap(contributions_for_range, ranges)
+    with multiprocessing.get_context("spawn").Pool(jobs, initializer=rebuild_worker.start) as pool:
+        yield from pool.imap(rebuild_worker.contributions_for_range, ranges)  # type: ignore[misc]
 
 
 # The cells from the stored contributions: the same three groupings as `expand`. Only constants are
