@@ -206,7 +206,7 @@ def _contributions_by_range(ranges: list[tuple[int, int]], jobs: int) -> Iterato
     # Fresh processes ("spawn"), each with its own database connection, read the records; this one
     # writes. They read committed data, like any other request.
     with multiprocessing.get_context("spawn").Pool(jobs, initializer=rebuild_worker.start) as pool:
-        yield from pool.imap(rebuild_worker.contributions_for_range, ranges)  # type: ignore[misc]
+        yield from pool.imap(rebuild_worker.contributions_for_range, ranges)
 
 
 # The cells from the stored contributions: the same three groupings as `expand`. Only constants are
