@@ -37,6 +37,7 @@ def environment(**options: Any) -> Environment:
     env.globals.update(
         {
             "static": static,
+            "static_url": settings.STATIC_URL,
             "url": url,
             "csrf_token_value": get_token,
             "get_messages": messages.get_messages,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -28,6 +29,7 @@ from kbs.insights.facts import POINTS
 from kbs.insights.forms import FilterForm
 from kbs.insights.measures import BY_SLUG, MEASURES, OBJECTIVES, Cells, Measure, median_touchpoints
 from kbs.insights.measures import Row as MeasureRow
+from kbs.insights.models import ALL_AGENCIES
 from kbs.insights.query import (
     SMALL_NUMBER,
     Filters,
@@ -211,7 +213,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "previous_period": period_text(filters.previous_months[0], filters.previous_months[-1]),
         "headlines": headlines(found, cells, filters),
         "sections": [(n, title, [views[m.slug] for m in group]) for n, title, group in by_objective(MEASURES)],
-        "training": training(scope),
+        "training": training(scope, filters.agency_id),
         "expiring_days": coverage.EXPIRING_DAYS,
     })
     return render(request, "insights/dashboard.jinja", context)
@@ -338,11 +340,29 @@ def training_facts(scope: Scope) -> coverage.Facts:
     )
 
 
-def training(scope: Scope, on: date | None = None) -> Training:
-    """Training and champion figures as of today: every agency and the total for the partnership, or
-    the lead's own agency alone."""
-    figures = coverage.build(training_facts(scope), on or today())
-    shown = figures if scope.partnership_wide else figures[:-1]
+TRAINING_CACHE_SECONDS = 60
+
+
+def training(scope: Scope, agency_id: int = ALL_AGENCIES, on: date | None = None) -> Training:
+    """Training and champion figures as of today: for the chosen agency (a lead's own), or the
+    partnership's total when every agency is chosen (each agency's row is on the training coverage
+    page). Kept for a minute: like the rollups, they are at most a minute old, and working them out
+    over every member of staff in England takes a few hundred milliseconds."""
+    day = on or today()
+    if scope.partnership_wide and agency_id != ALL_AGENCIES:
+        chosen = [a for a in scope.agencies if a.pk == agency_id]
+        scope = Scope(chosen, chosen[0]) if chosen else scope
+    key = f"kbs:dashboard-training:{scope.fixed_agency.pk if scope.fixed_agency else 'all'}:{day.isoformat()}"
+    found = cache.get(key)
+    if found is None:
+        found = _training(scope, day)
+        cache.set(key, found, TRAINING_CACHE_SECONDS)
+    return found  # type: ignore[no-any-return]
+
+
+def _training(scope: Scope, on: date) -> Training:
+    figures = coverage.build(training_facts(scope), on)
+    shown = figures[-1:] if scope.partnership_wide else figures[:-1]
     rows = [
         {
             "agency": f.agency, "total": scope.partnership_wide and f is figures[-1],
