@@ -96,6 +96,21 @@ class Measure:
     def paragraphs(self) -> list[str]:
         return [" ".join(p.split()) for p in self.doc.split("\n\n") if p.strip()]
 
+    @property
+    def definition(self) -> list[tuple[str, str]]:
+        """The docstring as (heading, text): "What it shows", then numerator, denominator and period;
+        a further paragraph belongs to the part before it."""
+        out: list[tuple[str, str]] = []
+        for index, paragraph in enumerate(self.paragraphs):
+            head, _, rest = paragraph.partition(":")
+            if head in ("Numerator", "Denominator", "Period") and rest.strip():
+                out.append((head, rest.strip()[:1].upper() + rest.strip()[1:]))
+            elif index == 0 or not out:
+                out.append(("What it shows", paragraph))
+            else:
+                out[-1] = (out[-1][0], f"{out[-1][1]} {paragraph}")
+        return out
+
     def rows(self, cells: "Cells", months: list[str], point: str = "") -> list[Row]:
         rows = self.rows_for(cells, months)
         if self.by_point and point:

@@ -287,21 +287,6 @@ class Report:
     outcomes_note: str = OUTCOMES_NOTE
 
 
-def definition(paragraphs: list[str]) -> list[tuple[str, str]]:
-    """A measure's docstring paragraphs as (heading, text): what it shows, numerator, denominator and
-    period; a further paragraph belongs to the part before it."""
-    out: list[tuple[str, str]] = []
-    for text in paragraphs:
-        heading, _, rest = text.partition(":")
-        if heading in ("Numerator", "Denominator", "Period") and rest.strip():
-            out.append((heading, rest.strip()[:1].upper() + rest.strip()[1:]))
-        elif out:
-            out[-1] = (out[-1][0], f"{out[-1][1]} {text}")
-        else:
-            out.append(("What it shows", text))
-    return out
-
-
 def _median_note(cells: Cells, filters: Filters) -> str:
     def median(months: list[str]) -> str:
         if is_small(cells.total("icon.babies", months)):
@@ -359,7 +344,7 @@ def build(*, filters: Filters, cells: Cells, year: FinancialYear, covers: str, a
         section = MeasureSection(
             slug=m.slug, title=m.title, objective=first, other_objectives=others,
             figures=[figure(now.label, now, before) for now, before in result.compared],
-            definition=definition(m.paragraphs),
+            definition=m.definition,
             notes=[_median_note(cells, filters)] if m.slug == "icon" else [],
             chart=chart_for(result), trend=trend_for(result), trend_title=trend_title(result),
         )

@@ -244,25 +244,10 @@ def measure_csv(request: HttpRequest, slug: str) -> HttpResponse:
 
 # --- how we measure ----------------------------------------------------------------------------------
 
-PARTS = ("Numerator", "Denominator", "Period")
 
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-
-
-def definition(m: Measure) -> list[tuple[str, str]]:
-    """A measure's docstring as (heading, text): what it shows, then numerator, denominator, period."""
-    out: list[tuple[str, str]] = []
-    for index, paragraph in enumerate(m.paragraphs):
-        head, _, rest = paragraph.partition(":")
-        if head in PARTS and rest:
-            out.append((head, rest.strip()))
-        elif index == 0:
-            out.append(("What it shows", paragraph))
-        elif out:
-            out[-1] = (out[-1][0], f"{out[-1][1]} {paragraph}")
-    return out
 
 
 @login_required
@@ -272,7 +257,7 @@ def how_we_measure(request: HttpRequest) -> HttpResponse:
     if scope is None:
         return _forbidden(request)
     sections = [
-        (n, title, [(m, definition(m), [f"{o}: {OBJECTIVES[o]}" for o in m.objectives[1:]]) for m in group])
+        (n, title, [(m, m.definition, [f"{o}: {OBJECTIVES[o]}" for o in m.objectives[1:]]) for m in group])
         for n, title, group in by_objective(MEASURES)
     ]
     return render(request, "insights/how_we_measure.jinja", {
