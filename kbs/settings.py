@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kbs.accounts.sessions.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kbs.core.middleware.SecurityHeadersMiddleware",
     "kbs.audit.actions.ClientAddressMiddleware",
@@ -152,7 +153,10 @@ STORAGES = {
     },
 }
 
+# Any session ends 12 hours after signing in, and after 30 minutes without a request
+# (kbs.accounts.sessions).
 SESSION_COOKIE_AGE = 12 * 60 * 60
+KBS_SESSION_IDLE_SECONDS = int(env_str("KBS_SESSION_IDLE_SECONDS", str(30 * 60)))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

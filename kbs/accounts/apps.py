@@ -6,9 +6,12 @@ from django.db.models.signals import post_migrate
 
 
 def _signed_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    from kbs.accounts.sessions import start
     from kbs.audit.actions import record_event
     from kbs.audit.models import Action
 
+    if request is not None and hasattr(request, "session"):
+        start(request)
     record_event(by=user, action=Action.SIGN_IN, summary="Signed in")
 
 
