@@ -5,10 +5,13 @@ A plan prints in the language on the family's record unless the practitioner ask
 English and offer both downloads.
 """
 
+from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
+from kbs.core.pdf import pdf_download
 from kbs.families.models import Family
 from kbs.public.languages import BY_CODE, Language, language_for
 from kbs.public.models import awaiting_review
@@ -28,6 +31,17 @@ def print_context(language: Language) -> dict[str, Any]:
         "print_dir": language.direction,
         "translation_notice": awaiting_review(language.code),
     }
+
+
+def plan_pdf_download(request: HttpRequest, *, family: Family, template: str, context: Callable[[], dict[str, Any]],
+                      filename: str, audit: dict[str, Any]) -> HttpResponse:
+    """A family's plan as a PDF in `plan_language`, with the language in its EXPORT audit row.
+    `context` is called inside the language, since it translates the tool's messages too."""
+    language = plan_language(request, family)
+    audit = {**audit, "family": family, "detail": {**audit.get("detail", {}), "language": language.code}}
+    with translation.override(language.django_code):
+        return pdf_download(request, template=template, context=context() | print_context(language),
+                            filename=filename, audit=audit)
 
 
 def download_links(family: Family, pdf_url: str) -> list[dict[str, str]]:

@@ -16,19 +16,17 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kbs.accounts.models import User
 from kbs.accounts.permissions import Permission, has_permission
 from kbs.core.forms import DateField
-from kbs.core.pdf import pdf_download
 from kbs.core.validators import today
 from kbs.families.access import NOT_FOUND
 from kbs.families.actions import NotAllowed
 from kbs.public.i18n import local_day
-from kbs.public.printing import download_links, plan_language, print_context
+from kbs.public.printing import download_links, plan_pdf_download
 from kbs.tools import access, actions
 from kbs.tools.models import Assessment, SafeSleepPlan
 from kbs.tools.spec import get_spec
@@ -221,12 +219,9 @@ def plan_pdf(request: HttpRequest, assessment_id: str) -> HttpResponse:
     # The export row below is the audit of this read.
     assessment = _safer_sleep_assessment(request, assessment_id, audit=False)
     plan = _newest_plan(assessment)
-    language = plan_language(request, assessment.family)  # the family's, unless ?lang= asks for another
-    with translation.override(language.django_code):
-        return pdf_download(
-            request, template="tools/plan_print.jinja", context=_plan_context(assessment, plan) | print_context(language),
-            filename="safe-sleep-plan.pdf",
-            audit={"obj": plan, "family": assessment.family,
-                   "detail": {"assessment": str(assessment.public_id), "language": language.code},
-                   "summary": f"Downloaded the safe sleep plan for {assessment.baby.display_name} as a PDF"},
-        )
+    return plan_pdf_download(
+        request, family=assessment.family, template="tools/plan_print.jinja", context=lambda: _plan_context(assessment, plan),
+        filename="safe-sleep-plan.pdf",
+        audit={"obj": plan, "detail": {"assessment": str(assessment.public_id)},
+               "summary": f"Downloaded the safe sleep plan for {assessment.baby.display_name} as a PDF"},
+    )

@@ -20,7 +20,6 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -31,12 +30,11 @@ from kbs.audit.models import Action
 from kbs.chronology.actions import add_entry
 from kbs.chronology.models import Kind, Significance
 from kbs.core.forms import DateField
-from kbs.core.pdf import pdf_download
 from kbs.core.validators import today
 from kbs.families.access import NOT_FOUND
 from kbs.families.actions import NotAllowed
 from kbs.public.i18n import local_day
-from kbs.public.printing import download_links, plan_language, print_context
+from kbs.public.printing import download_links, plan_pdf_download
 from kbs.tools import access
 from kbs.tools.models import Assessment, SupportPlan
 
@@ -322,12 +320,9 @@ def support_plan_pdf(request: HttpRequest, assessment_id: str) -> HttpResponse:
     # The export row below is the audit of this read.
     assessment = _ebm_assessment(request, assessment_id, audit=False)
     plan = _newest_plan(assessment)
-    language = plan_language(request, assessment.family)  # the family's, unless ?lang= asks for another
-    with translation.override(language.django_code):
-        return pdf_download(
-            request, template="tools/support_plan_print.jinja",
-            context=_plan_context(assessment, plan) | print_context(language), filename="support-plan.pdf",
-            audit={"obj": plan, "family": assessment.family,
-                   "detail": {"assessment": str(assessment.public_id), "language": language.code},
-                   "summary": f"Downloaded the support plan for {assessment.baby.display_name} as a PDF"},
-        )
+    return plan_pdf_download(
+        request, family=assessment.family, template="tools/support_plan_print.jinja", context=lambda: _plan_context(assessment, plan),
+        filename="support-plan.pdf",
+        audit={"obj": plan, "detail": {"assessment": str(assessment.public_id)},
+               "summary": f"Downloaded the support plan for {assessment.baby.display_name} as a PDF"},
+    )
