@@ -2,7 +2,8 @@
 
 The cast: a health visitor and a safeguarding lead in the health-visiting agency (which leads on
 the test family), a midwife in maternity (also involved), a police officer in the police (not
-involved), an analyst and an administrator in the partnership, and an outsider with no role at all.
+involved), an analyst, an administrator and a data protection officer in the partnership, and an outsider
+with no role at all.
 """
 
 from collections.abc import Callable
@@ -60,6 +61,7 @@ def cast(agencies: dict[str, Agency], make_user: Callable[..., User]) -> dict[st
         "police": make_user("pc-peter", "practitioner", agencies["police"]),
         "analyst": make_user("an-alex", "analyst", agencies["partnership"]),
         "admin": make_user("ad-ada", "administrator", agencies["partnership"]),
+        "dpo": make_user("dp-dana", "data-protection-officer", agencies["partnership"]),
         "outsider": make_user("out-oscar", None, agencies["police"]),
     }
 

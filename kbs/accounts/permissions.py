@@ -40,6 +40,11 @@ class Permission(StrEnum):
     # Recording that a baby has died: health professionals and safeguarding leads (see roles.py).
     RECORD_DEATH = "record_death"
     USE_API = "use_api"
+    # Staff accounts: granting and removing roles, unlocking accounts, resetting sign-in codes.
+    MANAGE_ROLES = "manage_roles"
+    # Information governance: retention review, legal holds and disposal; subject access requests.
+    MANAGE_RETENTION = "manage_retention"
+    MANAGE_SUBJECT_ACCESS = "manage_subject_access"
 
 
 # Permissions about families only make sense for someone working for an agency: access follows

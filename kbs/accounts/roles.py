@@ -96,8 +96,21 @@ ROLES = [
         "administrator",
         "Partnership administrator",
         "Looks after the service for the partnership: partnership settings, the whole audit trail and, "
-        "like the training lead, the training programme and champions, and the library of guidance and leaflets. Has no access to family records unless also given a practitioner role.",
-        (P.SEARCH_AUDIT_ALL, P.MANAGE_PARTNERSHIP_SETTINGS, P.VIEW_AGGREGATES, P.MANAGE_TRAINING, P.MANAGE_LIBRARY),
+        "like the training lead, the training programme and champions, and the library of guidance and leaflets. "
+        "Grants and removes staff roles, unlocks locked accounts and resets a person's sign-in codes; every "
+        "change is in the audit trail. Has no access to family records unless also given a practitioner role.",
+        (P.SEARCH_AUDIT_ALL, P.MANAGE_PARTNERSHIP_SETTINGS, P.VIEW_AGGREGATES, P.MANAGE_TRAINING, P.MANAGE_LIBRARY,
+         P.MANAGE_ROLES),
+    ),
+    RoleDefinition(
+        "data-protection-officer",
+        "Data protection officer",
+        "The partnership's data protection officer, or someone acting for them in information governance. "
+        "Handles subject access requests: gathers everything KBS holds about a named person, reviews and "
+        "redacts what must not be disclosed, and releases it within the one-month deadline. Reviews records "
+        "past their retention date, places and lifts legal holds, and approves disposal. Sees family "
+        "records only through those requests and reviews, and every such read is in the audit trail.",
+        (P.MANAGE_SUBJECT_ACCESS, P.MANAGE_RETENTION, P.SEARCH_AUDIT_ALL),
     ),
     RoleDefinition(
         "training-lead",

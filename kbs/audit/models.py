@@ -22,6 +22,13 @@ class Action(models.TextChoices):
     SIGN_IN_FAILED = "sign_in_failed", "Failed to sign in"
     REFUSED = "refused", "Was refused"
     SETTING = "setting", "Changed a setting"
+    MFA = "mfa", "Changed two-step sign-in"
+    LOCKED_OUT = "locked_out", "Was locked out"
+    UNLOCK = "unlock", "Unlocked an account"
+    ROLE = "role", "Changed roles"
+    LEGAL_HOLD = "legal_hold", "Changed a legal hold"
+    DISPOSE = "dispose", "Disposed of a record"
+    SUBJECT_ACCESS = "subject_access", "Handled a subject access request"
 
 
 class AuditEvent(models.Model):

@@ -121,7 +121,18 @@ PERSONAS: list[Persona] = [
         role_slug="administrator",
         agency_name=PARTNERSHIP,
         team_name="Business Unit",
-        description="Looks after settings and the whole audit trail; sees no family records.",
+        description="Looks after settings, staff roles and the whole audit trail; sees no family records.",
+    ),
+    Persona(
+        key="dpo",
+        username="demo-data-protection-officer",
+        first_name="Gareth",
+        last_name="Lloyd",
+        job_title="Data protection officer",
+        role_slug="data-protection-officer",
+        agency_name=PARTNERSHIP,
+        team_name="Information Governance",
+        description="Handles subject access requests, retention reviews and legal holds.",
     ),
 ]
 
