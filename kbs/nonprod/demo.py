@@ -174,7 +174,7 @@ AGENCIES: list[AgencySpec] = [
         VOLUNTARY, AgencyType.VOLUNTARY_SECTOR, "littlesteps.example.org.uk", ("Family Support",),
         "Family support worker", staff_per_team=2,
     ),
-    AgencySpec(PARTNERSHIP, AgencyType.PARTNERSHIP, "ddscp.example.gov.uk", ("Business Unit",), staff_per_team=0,
+    AgencySpec(PARTNERSHIP, AgencyType.PARTNERSHIP, "ddscp.example.gov.uk", ("Business Unit", "Information Governance"), staff_per_team=0,
                has_lead=False),
 ]
 
