@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help venv migrate demo run test test-fast test-browser lint typecheck check evaluate assets lock system-packages test-postgres clean bench-data bench bench-quick
+.PHONY: help venv migrate demo run test test-fast test-browser lint typecheck check evaluate assets lock system-packages test-postgres clean bench-data bench bench-quick security-report
 
 help: ## List the targets with what they do
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -77,6 +77,14 @@ assets: ## Rebuild the committed NHS.UK frontend CSS/JS and axe (needs Node and 
 clean: ## Remove the environment, the local database and caches
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles var .mypy_cache .ruff_cache
 
+.PHONY: backup restore
+backup: venv ## Back up the database and uploaded files to var/backups/kbs-<UTC time>.tar.gz (BACKUP_DIR=... elsewhere); safe while running
+	$(BIN)/python scripts/backup.py $(if $(BACKUP_DIR),--to "$(BACKUP_DIR)")
+
+restore: venv ## Restore and verify a backup: make restore FILE=var/backups/kbs-....tar.gz (FORCE=1 to replace a database with records)
+	@test -n "$(FILE)" || { echo "Say which backup: make restore FILE=var/backups/kbs-....tar.gz"; exit 2; }
+	$(BIN)/python scripts/restore.py "$(FILE)" $(if $(filter 1 yes true,$(FORCE)),--force)
+
 bench-data: venv ## Generate synthetic data into the bench PostgreSQL in var/bench-pg (SCALE=tiny|small|national, default small; REGENERATE=1 to redo)
 	$(BIN)/python bench/run.py data --scale $(or $(SCALE),small) $(if $(REGENERATE),--regenerate)
 
@@ -85,3 +93,6 @@ bench: venv ## Benchmark at national scale (generates the data first if missing)
 
 bench-quick: venv ## Benchmark at small scale, a few minutes; results in bench/results/
 	$(BIN)/python bench/run.py bench --scale small
+
+security-report: system-packages venv ## Run the security tests and the crash test; print the figures against the targets (var/security/report.md)
+	$(BIN)/python scripts/security-report.py

@@ -50,6 +50,12 @@ DEMO_MODE = env_bool("KBS_DEMO_MODE", not PRODUCTION)
 if PRODUCTION and DEMO_MODE:
     raise ImproperlyConfigured("KBS_DEMO_MODE cannot be on in production: personas must never exist there.")
 
+# Two-step sign-in (a password, then a code from an authenticator app) for every account. Only demo
+# mode may turn it off, for persona sign-in; production refuses to start without it (ADR 12).
+KBS_MFA_REQUIRED = env_bool("KBS_MFA_REQUIRED", not DEMO_MODE)
+if PRODUCTION and not KBS_MFA_REQUIRED:
+    raise ImproperlyConfigured("KBS_MFA_REQUIRED cannot be off in production: every account needs two-step sign-in.")
+
 SECRET_KEY = env_str("KBS_SECRET_KEY", None if PRODUCTION else "kbs-development-only-not-a-secret")
 ALLOWED_HOSTS = env_list("KBS_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 
@@ -59,6 +65,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "kbs.core",
     "kbs.accounts",
     "kbs.families",
@@ -72,8 +82,11 @@ INSTALLED_APPS = [
     "kbs.public",
     "kbs.library",
     "kbs.learning",
+    "kbs.staff",
     "kbs.prebirth",
     "kbs.api",
+    "kbs.subjectaccess",
+    "kbs.retention",
 ]
 if DEMO_MODE:
     INSTALLED_APPS.append("kbs.nonprod")
@@ -85,11 +98,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "kbs.accounts.sessions.SessionLifetimeMiddleware",
+    "kbs.accounts.mfa.TwoStepRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kbs.core.middleware.SecurityHeadersMiddleware",
     "kbs.audit.actions.ClientAddressMiddleware",
+    # Last, as django-axes asks: it turns a lockout found during the request into our locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kbs.urls"
@@ -122,12 +139,31 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "families:mine"
 
+# django-axes refuses sign-in to a locked account before the password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+
+# At least 12 characters and not on the shipped list of common and breached passwords; no rules
+# about kinds of character and no forced changes (NCSC and NIST 800-63B advice; ADR 12).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "kbs.accounts.passwords.BreachedPasswordValidator"},
 ]
+
+# Lockout (django-axes, kbs.accounts.lockout): 10 failures within an hour lock the account, and
+# separately the address they came from, for an hour. Wrong one-time codes count as failures. Our
+# own views forgive a person's failures only once both steps succeed, so the password step alone
+# cannot reset the count.
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = 1  # hour
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = False
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "kbs.accounts.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # sign-in notices keep only a keyed hash of device and address
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "otp_token"]
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "Keeping Babies Safe"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -196,6 +232,10 @@ LOGGING = {
 
 # Used in e-mails, which hold links but never names.
 KBS_BASE_URL = env_str("KBS_BASE_URL", None if PRODUCTION else "http://127.0.0.1:8000")
+
+# Where to report a security problem (a mailto: or https: URL), published in /.well-known/security.txt.
+# Production publishes no security.txt (the address is "not found") until the partnership sets one.
+KBS_SECURITY_CONTACT = env_str("KBS_SECURITY_CONTACT", "" if PRODUCTION else "mailto:security@example.nhs.uk")
 
 # The partnership's designated child death contact, told (by e-mail, links only) when a practitioner
 # records that a baby has died. Optional: leave empty in production if the partnership has none yet,

@@ -18,8 +18,11 @@ urlpatterns = [
     path("", include("kbs.library.urls")),
     path("", include("kbs.learning.urls")),
     path("", include("kbs.public.urls")),
+    path("", include("kbs.staff.urls")),
     path("audit/", include("kbs.audit.urls")),
     path("api/", include("kbs.api.urls")),
+    path("", include("kbs.subjectaccess.urls")),
+    path("", include("kbs.retention.urls")),
 ]
 if settings.DEMO_MODE:
     urlpatterns.append(path("demo/", include("kbs.nonprod.urls")))

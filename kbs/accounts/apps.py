@@ -43,3 +43,10 @@ class AccountsConfig(AppConfig):
         signals.user_logged_in.connect(_signed_in, dispatch_uid="kbs_audit_sign_in")
         signals.user_logged_out.connect(_signed_out, dispatch_uid="kbs_audit_sign_out")
         signals.user_login_failed.connect(_sign_in_failed, dispatch_uid="kbs_audit_sign_in_failed")
+        # Lockout notices and the failed-attempt count shown at the next sign-in (kbs.accounts.lockout).
+        from axes.signals import user_locked_out
+
+        from kbs.accounts import lockout
+
+        signals.user_login_failed.connect(lockout.on_login_failed, dispatch_uid="kbs_count_failed_sign_in")
+        user_locked_out.connect(lockout.on_locked_out, dispatch_uid="kbs_locked_out")

@@ -90,3 +90,21 @@ class User(AbstractUser):
     @property
     def is_health_professional(self) -> bool:
         return any(role.is_health_professional for role in self.roles.all())
+
+
+class SignInActivity(models.Model):
+    """What sign-in notices need to know about one person, and nothing more (kbs.accounts.notices):
+    when they last finished signing in, how many attempts have failed since, and keyed hashes of the
+    browser-and-address pairs they signed in from in the last 90 days (never the address itself)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="sign_in_activity")
+    last_signed_in_at = models.DateTimeField(null=True, blank=True)
+    failures_since_last_sign_in = models.PositiveIntegerField(default=0)
+    # {hash: ISO date last seen}; entries older than 90 days are dropped at each sign-in.
+    known_devices = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name_plural = "sign-in activity"
+
+    def __str__(self) -> str:
+        return f"Sign-in activity of {self.user}"

@@ -1,6 +1,12 @@
-from django.urls import path
+from django.urls import include, path, re_path
 
 from kbs.api import views
+from kbs.api.v1 import api
 
 app_name = "api"
-urlpatterns = [path("v1/tools/<slug:slug>/evaluate", views.evaluate_tool, name="evaluate")]
+urlpatterns = [
+    path("docs", views.docs, name="docs"),
+    path("v1/", include(api.urls[0])),
+    # Anything else under v1 answers in the API's own error shape, not with the HTML "not found" page.
+    re_path(r"^v1/", views.not_found, name="not_found"),
+]

@@ -1,43 +1,115 @@
-"""The JSON API, version 1."""
+"""Pages and answers around the JSON API that are not API operations themselves.
 
-import json
+- `docs`: /api/docs, the API described for people, drawn from the OpenAPI schema itself: a plain
+  NHS.UK page (no script, so it obeys our Content Security Policy and works without JavaScript).
+- `not_found`: any other path under /api/v1/, answered in the API's error shape.
 
-from django.http import HttpRequest, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+The operations themselves live in `kbs.api.v1`.
+"""
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from kbs.accounts.permissions import Permission, has_permission
-from kbs.api.auth import api_user
-from kbs.tools.engine import AnswersInvalid, evaluate
-from kbs.tools.spec import UnknownTool, get_spec
+from kbs.api.v1 import api
+from kbs.api.v1.errors import NOT_FOUND, error_response
+
+METHODS = ("get", "post", "put", "patch", "delete")
 
 
-def _errors(status: int, item: str, problem: str) -> JsonResponse:
-    return JsonResponse({"errors": [{"item": item, "problem": problem}]}, status=status)
+def not_found(request: HttpRequest) -> JsonResponse:
+    return error_response(404, "request", NOT_FOUND)
 
 
-@csrf_exempt  # bearer tokens need no CSRF; session callers are checked in api_user
-@require_POST
-def evaluate_tool(request: HttpRequest, slug: str) -> JsonResponse:
-    """Evaluate answers against a tool, exactly as `manage.py evaluate` does (contract §1)."""
-    user = api_user(request)
-    if user is None:
-        return _errors(401, "authentication", "send a valid API token as 'Authorization: Bearer …', or sign in")
-    if not has_permission(user, Permission.USE_API):
-        return _errors(403, "authentication", "your role cannot use the API")
-    try:
-        spec = get_spec(slug)
-    except UnknownTool:
-        return _errors(404, "tool", f"unknown tool {slug!r}")
-    try:
-        body = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        return _errors(400, "answers", "the body must be a JSON object of item id to answer")
-    if not isinstance(body, dict):
-        return _errors(400, "answers", "the body must be a JSON object of item id to answer")
-    settings = body.pop("_settings", None) if isinstance(body.get("_settings"), dict) else None
-    try:
-        outcome = evaluate(spec, body, settings)
-    except AnswersInvalid as invalid:
-        return JsonResponse({"errors": invalid.errors}, status=400)
-    return JsonResponse(outcome.to_dict())
+# ---- the documentation page ------------------------------------------------------------------
+
+
+def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """Follow a local "$ref" to its component."""
+    ref = node.get("$ref")
+    if not ref:
+        return node
+    found: Any = schema
+    for part in ref.removeprefix("#/").split("/"):
+        found = found[part]
+    return dict(found)
+
+
+def _type(schema: dict[str, Any], node: dict[str, Any]) -> str:
+    """A short description of a JSON schema's type, in words."""
+    node = _resolve(schema, node)
+    if "anyOf" in node:
+        kinds = [_type(schema, option) for option in node["anyOf"] if option.get("type") != "null"]
+        return " or ".join(kinds) + (" or null" if len(kinds) < len(node["anyOf"]) else "")
+    if "enum" in node:
+        return "one of " + ", ".join(str(v) for v in node["enum"])
+    kind = node.get("type", "object" if "properties" in node else "any")
+    if kind == "array":
+        return f"list of {_type(schema, node.get('items', {}))}"
+    if kind == "object" and "title" in node:
+        return str(node["title"])
+    if node.get("format"):
+        return f"{kind} ({node['format']})"
+    return str(kind)
+
+
+def _fields(schema: dict[str, Any], node: dict[str, Any]) -> list[dict[str, Any]]:
+    node = _resolve(schema, node)
+    required = set(node.get("required", []))
+    return [
+        {"name": name, "type": _type(schema, field), "required": name in required,
+         "description": _resolve(schema, field).get("description", "")}
+        for name, field in node.get("properties", {}).items()
+    ]
+
+
+def operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every operation in the schema, in the order a reader needs: path, then method."""
+    found = []
+    for path, methods in schema.get("paths", {}).items():
+        for method in METHODS:
+            operation = methods.get(method)
+            if operation is None:
+                continue
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+            body_schema = body.get("schema", {})
+            responses = []
+            for status, response in sorted(operation.get("responses", {}).items()):
+                content = response.get("content", {}).get("application/json", {})
+                responses.append({"status": status, "description": response.get("description", ""),
+                                  "type": _type(schema, content["schema"]) if content.get("schema") else ""})
+            found.append({
+                "id": operation.get("operationId", f"{method}-{path}"),
+                "method": method.upper(),
+                "path": path,
+                "summary": operation.get("summary", ""),
+                "description": operation.get("description", ""),
+                "parameters": [
+                    {"name": p["name"], "where": p["in"], "required": p.get("required", False),
+                     "type": _type(schema, p.get("schema", {})), "description": p.get("description", "")}
+                    for p in operation.get("parameters", [])
+                ],
+                "body": operation.get("requestBody", {}).get("description", ""),
+                "body_fields": _fields(schema, body_schema) if body_schema else [],
+                "responses": responses,
+            })
+    return found
+
+
+@login_required
+@require_GET
+def docs(request: HttpRequest) -> HttpResponse:
+    if not has_permission(request.user, Permission.USE_API):  # type: ignore[arg-type]
+        raise Http404("Page not found")
+    schema = dict(api.get_openapi_schema())
+    info = schema.get("info", {})
+    return render(request, "api/docs.jinja", {
+        "title": "API documentation",
+        "info": info,
+        "operations": operations(schema),
+        "schemes": schema.get("components", {}).get("securitySchemes", {}),
+    })

@@ -30,7 +30,10 @@ def environment(**options: Any) -> Environment:
     # `_("…")` and {% trans %} mark text for translation (public pages, printed plans). Pages are
     # rendered in English unless a view chooses a language with translation.override.
     options["extensions"] = [*options["extensions"], "jinja2.ext.i18n"]
-    env = Environment(**options)  # noqa: S701 - autoescape is passed in by the Django backend
+    # Always escape, whatever the settings pass in (they say True too): a template can never be
+    # rendered unescaped by a settings mistake.
+    options.pop("autoescape", None)
+    env = Environment(autoescape=True, **options)
     env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
         gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
     )

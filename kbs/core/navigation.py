@@ -22,8 +22,12 @@ NAVIGATION = [
     ("library:home", "Library", Permission.VIEW_AGGREGATES),
     ("tools:settings", "Tool settings", Permission.MANAGE_PARTNERSHIP_SETTINGS),
     ("public:translations", "Translations", Permission.MANAGE_PARTNERSHIP_SETTINGS),
+    ("staff:list", "Staff", Permission.MANAGE_ROLES),
+    ("staff:roles", "Roles", Permission.MANAGE_SUBJECT_ACCESS),
     ("audit:search", "Audit trail", Permission.SEARCH_AUDIT_AGENCY),
     ("audit:search", "Audit trail", Permission.SEARCH_AUDIT_ALL),
+    ("subjectaccess:list", "Subject access", Permission.MANAGE_SUBJECT_ACCESS),
+    ("retention:list", "Retention", Permission.MANAGE_RETENTION),
 ]
 
 

@@ -1,5 +1,6 @@
 """Pages that belong to no single record: home, errors, statements, health check."""
 
+from datetime import UTC, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from kbs.accounts.models import Agency
@@ -83,6 +85,38 @@ def cookies(request: HttpRequest) -> HttpResponse:
         "messages_cookie": CookieStorage.cookie_name, "session_hours": settings.SESSION_COOKIE_AGE // 3600,
         "csrf_weeks": (settings.CSRF_COOKIE_AGE or 0) // (7 * 24 * 3600),
     })
+
+
+def security_policy(request: HttpRequest) -> HttpResponse:
+    """How to tell us about a security problem, and what we promise in return (security.txt's Policy)."""
+    return render(request, "core/security.jinja", {
+        "title": "Reporting a security problem", "contact": settings.KBS_SECURITY_CONTACT,
+    })
+
+
+# How far ahead security.txt's Expires date is. It is worked out on each request, so it is always
+# current; the contact it names is a setting that the partnership reviews with the rest.
+SECURITY_TXT_DAYS = 180
+
+
+def security_txt(request: HttpRequest) -> HttpResponse:
+    """/.well-known/security.txt (RFC 9116), or "not found" where no contact has been set."""
+    contact = settings.KBS_SECURITY_CONTACT
+    if not contact:
+        raise Http404("Page not found")
+    base = settings.KBS_BASE_URL.rstrip("/")
+    expires = (timezone.now() + timedelta(days=SECURITY_TXT_DAYS)).astimezone(UTC)
+    fields = [
+        "# Keeping Babies Safe: how to report a security problem",
+        f"Contact: {contact}",
+        f"Expires: {expires:%Y-%m-%dT00:00:00Z}",
+        "Preferred-Languages: en",
+        f"Policy: {base}{reverse('core:security')}",
+        f"Canonical: {base}{reverse('core:security_txt')}",
+    ]
+    response = HttpResponse("\n".join(fields) + "\n", content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "max-age=86400"
+    return response
 
 
 def health(request: HttpRequest) -> HttpResponse:

@@ -29,7 +29,7 @@ from kbs.families.models import Family
 
 URLS = ["family", "family_csv", "family_pdf", "baby", "baby_csv", "baby_pdf"]
 REFUSED = ["police", "analyst", "outsider", "admin"]
-QUERY_BUDGET = 9
+QUERY_BUDGET = 10
 
 
 @pytest.fixture(autouse=True)

@@ -274,7 +274,7 @@ def test_my_families_queries_do_not_grow_with_families(
     for n in range(families):
         make_family(baby=baby_details(nhs_number="", given_name=f"Baby{n}"))
     client.force_login(cast["health_visitor"])
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("families:mine"))
     assert _text(response).count("Hart</a>") == families
 
@@ -469,7 +469,7 @@ def test_family_page_warns_of_carer_never_seen(client: Client, cast: dict[str, U
     assert "Jack Hart lives with or looks after the baby but has not been seen" in page
 
 
-FAMILY_PAGE_QUERIES = 15
+FAMILY_PAGE_QUERIES = 16
 
 
 @pytest.mark.parametrize("people", [2, 20])
