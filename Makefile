@@ -51,11 +51,16 @@ check: lint typecheck ## Lint and type checks, plus Django's system checks
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
 
+# The non-browser suite runs on every core (pytest-xdist, one test database per worker); the browser
+# journeys share one demo server, so they run in one process. Exit status 5 means "nothing selected"
+# (PYTEST_ARGS chose only one kind), which is not a failure.
+XDIST ?= -n auto
 test: system-packages venv check ## Everything: checks and the whole suite, browser tests included
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not browser" $(XDIST) $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/pytest -m browser $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
-test-fast: venv ## The suite without the browser tests
-	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+test-fast: venv ## The suite without the browser tests, on every core
+	$(BIN)/pytest -m "not browser" $(XDIST) $(PYTEST_ARGS)
 
 test-browser: system-packages venv ## Only the browser journeys (Chromium + axe)
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)

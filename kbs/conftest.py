@@ -27,6 +27,17 @@ def _fast_passwords(settings: Any) -> None:
 
 
 @pytest.fixture
+def keep_test_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For tests that close responses themselves or call the WSGI application directly: when a
+    request starts and finishes, Django closes a connection whose autocommit differs from its
+    settings, which is true of the test's own transaction on PostgreSQL. Django's test client avoids
+    this only around its own calls."""
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "close_if_unusable_or_obsolete", lambda self: None)
+
+
+@pytest.fixture
 def agencies(db: Any) -> dict[str, Agency]:
     return {
         "hv": Agency.objects.create(name="Test Health Visiting", agency_type=AgencyType.HEALTH_VISITING,

@@ -192,6 +192,7 @@ STORAGES = {
 # Any session ends 12 hours after signing in, and after 30 minutes without a request
 # (kbs.accounts.sessions).
 SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_ENGINE = "kbs.accounts.session_store"  # database sessions that refuse malformed keys
 KBS_SESSION_IDLE_SECONDS = int(env_str("KBS_SESSION_IDLE_SECONDS", str(30 * 60)))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

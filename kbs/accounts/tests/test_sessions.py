@@ -69,3 +69,13 @@ def test_last_seen_is_written_at_most_once_a_minute(cast: dict[str, Any]) -> Non
     before = client.session[SEEN]
     client.get(reverse("families:mine"))
     assert client.session[SEEN] == before
+
+
+@pytest.mark.parametrize("cookie", ["abc\x00defghijk", "ABCDEFGHIJKLMNOP", "a" * 8 + "'; --"])
+def test_a_malformed_session_cookie_is_no_session_not_an_error(client: Any, db: Any, cookie: str) -> None:
+    """A NUL byte in the cookie used to reach PostgreSQL and fail the request (found by schemathesis)."""
+    client.cookies["sessionid"] = cookie
+    response = client.get("/sign-in/")
+    assert response.status_code == 200
+    response = client.get("/families/")
+    assert response.status_code == 302 and "/sign-in/" in response["Location"]

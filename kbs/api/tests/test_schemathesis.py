@@ -81,7 +81,7 @@ def run_operation(operation: Any, headers: dict[str, str], counts: dict[str, int
     run()
 
 
-@pytest.mark.usefixtures("openapi_3_1")
+@pytest.mark.usefixtures("openapi_3_1", "keep_test_connection")
 def test_every_operation_keeps_to_the_schema(client: Client, demo_like: str) -> None:
     headers = {"Authorization": f"Bearer {demo_like}"}
     served = client.get(reverse("api:openapi-json"), headers=headers)

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
@@ -231,6 +232,7 @@ class AuditPerRead(RuleBasedStateMachine):
         )
 
 
+@pytest.mark.usefixtures("keep_test_connection")
 def test_every_read_writes_exactly_one_audit_event(
     cast: dict[str, User], make_user: Callable[..., User],
 ) -> None:

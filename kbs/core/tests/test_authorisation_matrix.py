@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlparse
 
+import pytest
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.db import transaction
@@ -435,6 +436,7 @@ def judge(cell: matrix.Cell, method: str, url: str, response: Any, key: str, pro
         problems["API answer not in JSON"].append(f"{detail} as {response.get('Content-Type')}")
 
 
+@pytest.mark.usefixtures("keep_test_connection")
 def test_authorisation_matrix_has_no_unexpected_allows_or_refusals(
     cast: dict[str, User], agencies: dict[str, Agency], make_user: Callable[..., User], settings: Any, tmp_path: Path,
     monkeypatch: Any,
