@@ -78,4 +78,5 @@ def test_a_malformed_session_cookie_is_no_session_not_an_error(client: Any, db: 
     response = client.get("/sign-in/")
     assert response.status_code == 200
     response = client.get("/families/")
-    assert response.status_code == 302 and "/sign-in/" in response["Location"]
+    assert response.status_code == 302
+    assert "/sign-in/" in response["Location"]
