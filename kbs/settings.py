@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "kbs.api",
     "kbs.subjectaccess",
     "kbs.retention",
+    "kbs.imports",
 ]
 if DEMO_MODE:
     INSTALLED_APPS.append("kbs.nonprod")

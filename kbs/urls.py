@@ -21,8 +21,10 @@ urlpatterns = [
     path("", include("kbs.staff.urls")),
     path("audit/", include("kbs.audit.urls")),
     path("api/", include("kbs.api.urls")),
+    path("api-tokens/", include("kbs.api.tokens_urls")),
     path("", include("kbs.subjectaccess.urls")),
     path("", include("kbs.retention.urls")),
+    path("", include("kbs.imports.urls")),
 ]
 if settings.DEMO_MODE:
     urlpatterns.append(path("demo/", include("kbs.nonprod.urls")))

@@ -14,4 +14,4 @@ KEY_CHARACTERS = frozenset(string.ascii_lowercase + string.digits)
 
 class SessionStore(db.SessionStore):
     def _validate_session_key(self, key: str | None) -> bool:
-        return bool(super()._validate_session_key(key)) and set(key or "") <= KEY_CHARACTERS
+        return bool(super()._validate_session_key(key)) and set(key or "") <= KEY_CHARACTERS  # type: ignore[misc]

@@ -9,11 +9,18 @@ Two django-ninja security schemes, tried in this order, so that the OpenAPI sche
 
 Both answer a `Caller` (the user and, for a token, its name, which the audit trail records), and
 both refuse a caller whose roles do not include the API (403), after the 401 cases.
+
+A token is also held to its own limits: an expired or revoked token is a 401; a token over its
+rate (requests a minute, counted in Django's cache) is a 429 with Retry-After; and a token without
+the scope an operation needs (`required_scope`: "babies:read" to find a baby, "tools:read" for the
+tools, otherwise the first part of the path and read for GET, write for anything else) is a 403.
 """
 
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
@@ -32,6 +39,7 @@ class Caller:
 
     user: User
     token_name: str = ""
+    token: ApiToken | None = None
 
     @property
     def via(self) -> str:
@@ -40,7 +48,55 @@ class Caller:
 
 
 class NotAllowed(Exception):
-    """The caller is known but their roles do not include the API (403)."""
+    """The caller is known but their roles do not include the API, or their token lacks the
+    operation's scope (403)."""
+
+    def __init__(self, problem: str = "") -> None:
+        self.problem = problem
+        super().__init__(problem)
+
+
+class RateLimited(Exception):
+    """The token has made more requests this minute than it may (429)."""
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(retry_after)
+
+
+# Operations whose scope is not what their path and method suggest (they read, though they POST).
+SCOPE_BY_OPERATION = {"tools": "tools:read", "tool": "tools:read", "evaluate": "tools:read",
+                      "find_baby": "babies:read"}
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def required_scope(request: HttpRequest) -> str:
+    """The scope a token needs for this request."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.url_name in SCOPE_BY_OPERATION:
+        return SCOPE_BY_OPERATION[match.url_name]
+    parts = [part for part in request.path.split("/") if part]
+    if parts[:1] == ["api"]:
+        parts = parts[1:]
+    if parts[:1] == ["v1"]:
+        parts = parts[1:]
+    resource = parts[0].lower() if parts else ""
+    return f"{resource}:{'read' if request.method in READ_METHODS else 'write'}"
+
+
+def check_rate(token: ApiToken, now: float | None = None) -> None:
+    """Count one request against the token's rate for the current minute; raise RateLimited over it."""
+    now = time.time() if now is None else now
+    minute = int(now // 60)
+    key = f"kbs-api-rate:{token.token_hash}:{minute}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=120)
+        count = 1
+    if count > token.rate_per_minute:
+        raise RateLimited(retry_after=max(1, 60 - int(now % 60)))
 
 
 def _no_response(request: HttpRequest) -> HttpResponse:
@@ -58,19 +114,21 @@ def _sends_bearer(request: HttpRequest) -> bool:
 
 
 def token_caller(request: HttpRequest) -> Caller | None:
-    """The caller behind the request's bearer token, or None if it is missing, wrong or revoked."""
+    """The caller behind the request's bearer token, or None if it is missing, wrong, revoked or
+    expired (a rotated token works until the grace expiry its rotation set)."""
     if not _sends_bearer(request):
         return None
     value = request.headers["Authorization"].removeprefix(BEARER).strip()
+    now = timezone.now()
     token = (
         ApiToken.objects.select_related("user")
-        .filter(token_hash=hash_token(value), revoked_at__isnull=True)
+        .filter(token_hash=hash_token(value), revoked_at__isnull=True, expires_at__gt=now)
         .first()
     )
     if token is None or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
-    return Caller(token.user, token.name)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return Caller(token.user, token.name, token)
 
 
 def session_caller(request: HttpRequest) -> Caller | None:
@@ -95,11 +153,23 @@ def _allowed(caller: Caller | None) -> Caller | None:
     return caller
 
 
+def _within_limits(request: HttpRequest, caller: Caller | None) -> Caller | None:
+    """A token's rate (429) and scope (403) checks, after the role's."""
+    if caller is None or caller.token is None:
+        return caller
+    check_rate(caller.token)
+    scope = required_scope(request)
+    if not caller.token.allows(scope):
+        raise NotAllowed(f"this token does not have the scope {scope!r}")
+    return caller
+
+
 class BearerToken(HttpBearer):
-    """An API token made with `manage.py create_api_token` (only its hash is stored)."""
+    """An API token made by an administrator at /api-tokens/ or with `manage.py create_api_token`
+    (only its hash is stored)."""
 
     def __call__(self, request: HttpRequest) -> Caller | None:
-        return _allowed(token_caller(request))
+        return _within_limits(request, _allowed(token_caller(request)))
 
     def authenticate(self, request: HttpRequest, token: str) -> Caller | None:  # pragma: no cover - see __call__
         return _allowed(token_caller(request))

@@ -81,8 +81,12 @@ MANAGE_SUBJECT_ACCESS = needs_permission(P.MANAGE_SUBJECT_ACCESS)
 # Information-governance reviewers read the role descriptions (issue 9, part 3): administrators,
 # the data protection officer, and anyone who may search the whole audit trail.
 ROLE_READERS = any_of(P.MANAGE_ROLES, P.MANAGE_SUBJECT_ACCESS, P.MANAGE_RETENTION, P.SEARCH_AUDIT_ALL)
+IMPORT_BIRTHS = Need("register_family and edit_family", lambda user: has_permission(user, P.REGISTER_FAMILY)
+                     and has_permission(user, P.EDIT_FAMILY) and user.agency_id is not None)
 FIND_BABY_BY_API = Need("use_api and find_baby",
                         lambda user: has_permission(user, P.USE_API) and has_permission(user, P.FIND_BABY))
+VIEW_FAMILY_BY_API = Need("use_api and view_family",
+                          lambda user: has_permission(user, P.USE_API) and has_permission(user, P.VIEW_FAMILY))
 
 # --- kinds of URL ------------------------------------------------------------------------------------
 
@@ -358,8 +362,17 @@ RULES: list[Rule] = [
     exists("subjectaccess:release", MANAGE_SUBJECT_ACCESS, args={"request_id": "sar_reviewed"}),
     exists("subjectaccess:download_json", MANAGE_SUBJECT_ACCESS, args={"request_id": "sar_released"}),
     exists("subjectaccess:download_pdf", MANAGE_SUBJECT_ACCESS, args={"request_id": "sar_released"}),
+    # importing births (kbs.imports): people who may register families, each seeing only their own files
+    Rule("imports:births", needs=IMPORT_BIRTHS),
+    Rule("imports:births_confirm", needs=IMPORT_BIRTHS),
+    Rule("imports:births_report", needs=IMPORT_BIRTHS),
     # the API's page for people: a page like any other (404, sign-in)
     Rule("api:docs", needs=USE_API),
+    # API tokens: administrators only (rotating and revoking are POSTs naming the token in the form)
+    Rule("api_tokens:list", needs=MANAGE_ROLES),
+    Rule("api_tokens:new", needs=MANAGE_ROLES),
+    Rule("api_tokens:rotate", needs=MANAGE_ROLES),
+    Rule("api_tokens:revoke", needs=MANAGE_ROLES),
     # the API: JSON answers; 401 without a token or session, 403 for a role that cannot use the API
     api("api:openapi-json"),
     api("api:tools"),
@@ -372,6 +385,13 @@ RULES: list[Rule] = [
     # /api/v1/ itself is django-ninja's root, there only so operations know their prefix: "not found"
     # for everyone. (It answers with the HTML page, not the API's shape, so it is not kind=API.)
     Rule("api:api-root", needs=NOBODY, anonymous=404),
+    # FHIR R4 at /api/fhir/ (issue 10, part 3): as the v1 API, with records as the pages that show them
+    api("api:fhir:openapi-json"),
+    api("api:fhir:questionnaire", args={"slug": "tool"}),
+    api("api:fhir:questionnaire_response", needs=VIEW_FAMILY_BY_API, scope="family"),
+    api("api:fhir:patient", needs=VIEW_FAMILY_BY_API, scope="family"),
+    api("api:fhir:related_person", needs=VIEW_FAMILY_BY_API, scope="family"),
+    Rule("api:fhir:api-root", needs=NOBODY, anonymous=404),
 ]
 
 BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}

@@ -28,6 +28,7 @@ NAVIGATION = [
     ("audit:search", "Audit trail", Permission.SEARCH_AUDIT_ALL),
     ("subjectaccess:list", "Subject access", Permission.MANAGE_SUBJECT_ACCESS),
     ("retention:list", "Retention", Permission.MANAGE_RETENTION),
+    ("imports:births", "Import births", Permission.REGISTER_FAMILY),
 ]
 
 

@@ -22,9 +22,12 @@ DESCRIPTION = """\
 The Keeping Babies Safe API for systems that work with babies' records: maternity and health-visiting
 systems, test suites and audits.
 
-Authenticate with an API token (`Authorization: Bearer kbs_…`, made by an administrator with
-`manage.py create_api_token`), or from a browser signed in to KBS, sending the CSRF token with every
-POST. Only roles that may use the API are allowed (403 otherwise).
+Authenticate with an API token (`Authorization: Bearer kbs_…`, made by an administrator at
+/api-tokens/ or with `manage.py create_api_token`), or from a browser signed in to KBS, sending the
+CSRF token with every POST. Only roles that may use the API are allowed (403 otherwise). A token
+works until it expires or is revoked (401 after), only for its scopes, such as `babies:read` or
+`tools:read` (403 otherwise), and for a number of requests a minute (429 over it, with
+`Retry-After` saying how many seconds to wait).
 
 Every error has one shape: `{"errors": [{"item": "…", "problem": "…"}]}`. A record you may not see
 answers 404, exactly as a record that does not exist. Every search for a baby is in the audit trail
@@ -39,6 +42,18 @@ class KbsApi(NinjaAPI):
         # Answers about children must never be kept by a browser or a proxy.
         response["Cache-Control"] = "no-store"
         return response
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        # A token over its rate (kbs.api.auth.check_rate) is told when to try again.
+        for methods in schema.get("paths", {}).values():
+            for operation in methods.values():
+                too_many = operation.get("responses", {}).get(429)
+                if too_many is not None:
+                    too_many["description"] = "Too many requests from this token this minute"
+                    too_many["headers"] = {"Retry-After": {
+                        "description": "Seconds until the token may call again", "schema": {"type": "integer"}}}
+        return schema
 
 
 api = KbsApi(

@@ -15,10 +15,11 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kbs.accounts.permissions import Permission, has_permission
-from kbs.api.auth import NotAllowed, session_caller, token_caller
+from kbs.api.auth import NotAllowed, RateLimited, session_caller, token_caller
 
 SIGN_IN = "send a valid API token as 'Authorization: Bearer …', or sign in"
 NO_API = "your role cannot use the API"
+TOO_MANY = "this token has made too many requests this minute: try again after Retry-After seconds"
 NOT_FOUND = "not found"
 
 
@@ -47,7 +48,7 @@ class ApiError(Exception):
 
 
 # The responses every operation may give besides its own answer.
-REFUSALS: dict[int, Any] = {401: Errors, 403: Errors, 404: Errors}
+REFUSALS: dict[int, Any] = {401: Errors, 403: Errors, 404: Errors, 429: Errors}
 WITH_BAD_INPUT: dict[int, Any] = {400: Errors, **REFUSALS}
 
 
@@ -70,7 +71,12 @@ def install(api: NinjaAPI) -> None:
         return respond(request, 401, [{"item": "authentication", "problem": SIGN_IN}])
 
     def on_not_allowed(request: HttpRequest, exc: Any) -> HttpResponse:
-        return respond(request, 403, [{"item": "authentication", "problem": NO_API}])
+        return respond(request, 403, [{"item": "authentication", "problem": exc.problem or NO_API}])
+
+    def on_rate_limited(request: HttpRequest, exc: Any) -> HttpResponse:
+        response = respond(request, 429, [{"item": "authentication", "problem": TOO_MANY}])
+        response["Retry-After"] = str(exc.retry_after)
+        return response
 
     def on_not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         # Access modules raise Http404 both for "not there" and "not yours": say the same for both.
@@ -88,6 +94,7 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(ApiError, on_api_error)
     api.add_exception_handler(AuthenticationError, on_authentication)
     api.add_exception_handler(NotAllowed, on_not_allowed)
+    api.add_exception_handler(RateLimited, on_rate_limited)
     api.add_exception_handler(Http404, on_not_found)
     api.add_exception_handler(ValidationError, on_validation)
     api.add_exception_handler(HttpError, on_http_error)

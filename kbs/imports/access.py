@@ -1,0 +1,31 @@
+"""Reading births files: only the person who uploaded one may see it or its report, and only while
+they may still import births. Anything else is the same "not found" as a file that does not exist."""
+
+import uuid
+
+from django.http import Http404
+
+from kbs.accounts.models import User
+from kbs.imports.actions import may_import
+from kbs.imports.models import BirthImport
+
+NOT_FOUND = "Page not found"
+
+
+def require_importer(user: User) -> None:
+    """The same 404 as a missing page for anyone who may not import births."""
+    if not may_import(user):
+        raise Http404(NOT_FOUND)
+
+
+def birth_import_for(user: User, public_id: str | uuid.UUID | None) -> BirthImport:
+    """The user's own births file. (Reading it is audited by the caller, which knows why.)"""
+    require_importer(user)
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        raise Http404(NOT_FOUND) from None
+    batch = BirthImport.objects.filter(public_id=key, created_by=user).first()
+    if batch is None:
+        raise Http404(NOT_FOUND)
+    return batch
