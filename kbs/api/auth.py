@@ -68,6 +68,8 @@ class RateLimited(Exception):
 SCOPE_BY_OPERATION = {"tools": "tools:read", "tool": "tools:read", "evaluate": "tools:read",
                       "find_baby": "babies:read"}
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
+# Operations whose resource is not the first part of their path (read or write by method as usual).
+RESOURCE_BY_OPERATION = {"family_contacts": "contacts"}
 
 
 def required_scope(request: HttpRequest) -> str:
@@ -81,6 +83,8 @@ def required_scope(request: HttpRequest) -> str:
     if parts[:1] == ["v1"]:
         parts = parts[1:]
     resource = parts[0].lower() if parts else ""
+    if match is not None and match.url_name in RESOURCE_BY_OPERATION:
+        resource = RESOURCE_BY_OPERATION[match.url_name]
     return f"{resource}:{'read' if request.method in READ_METHODS else 'write'}"
 
 

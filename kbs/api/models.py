@@ -73,3 +73,28 @@ class ApiToken(models.Model):
         if self.successor_id is not None:
             return "Replaced, working until its grace ends"
         return "Working"
+
+
+class IdempotentResponse(models.Model):
+    """The answer to a write sent with an `Idempotency-Key` header, kept for a day so that a retry
+    of the same request gets the same answer without writing again (see kbs/api/idempotency.py).
+
+    `caller` is "token:<id>" or "user:<id>"; `request_hash` is the SHA-256 of the request's body, so
+    that the same key sent with a different body can be refused.
+    """
+
+    caller = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    request_hash = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["caller", "key", "method", "path"], name="api_idempotency_once")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} with key {self.key!r}"

@@ -380,6 +380,9 @@ RULES: list[Rule] = [
     api("api:evaluate", args={"slug": "tool"}),
     # Finding a baby refuses a role that may use the API but not find babies with 404, as the page does.
     api("api:find_baby", needs=FIND_BABY_BY_API),
+    # Contacts (issue 10, part 1): a family's contacts and one contact, as the pages that show them
+    api("api:family_contacts", needs=VIEW_FAMILY_BY_API, scope="family"),
+    api("api:contact", needs=VIEW_FAMILY_BY_API, scope="family"),
     # Any other path under /api/v1/ is "not found", in the API's shape, for everyone.
     Rule("api:not_found", kind=API, needs=NOBODY, refusal=404, anonymous=404, path_suffix="no-such-operation"),
     # /api/v1/ itself is django-ninja's root, there only so operations know their prefix: "not found"

@@ -279,9 +279,12 @@ def test_the_schema_declares_every_operation_and_its_errors(client: Client, toke
     assert schema["openapi"].startswith("3.")
     operations = {(method.upper(), path): op for path, methods in schema["paths"].items() for method, op in methods.items()}
     assert set(operations) == {("GET", "/api/v1/tools"), ("GET", "/api/v1/tools/{slug}"),
-                               ("POST", "/api/v1/tools/{slug}/evaluate"), ("POST", "/api/v1/babies/find")}
+                               ("POST", "/api/v1/tools/{slug}/evaluate"), ("POST", "/api/v1/babies/find"),
+                               ("GET", "/api/v1/families/{family_id}/contacts"),
+                               ("POST", "/api/v1/families/{family_id}/contacts"), ("GET", "/api/v1/contacts/{contact_id}")}
     for op in operations.values():
-        assert {"200", "401", "403", "404"} <= set(op["responses"])
+        assert {"401", "403", "404"} <= set(op["responses"])
+        assert {"200", "201"} & set(op["responses"])
         for status in ("401", "403", "404"):
             assert op["responses"][status]["content"]["application/json"]["schema"] == {
                 "$ref": "#/components/schemas/Errors"}

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
 from kbs.api.auth import AUTH
-from kbs.api.v1 import babies, errors, tools
+from kbs.api.v1 import babies, contacts, errors, tools
 
 DESCRIPTION = """\
 The Keeping Babies Safe API for systems that work with babies' records: maternity and health-visiting
@@ -53,6 +53,13 @@ class KbsApi(NinjaAPI):
                     too_many["description"] = "Too many requests from this token this minute"
                     too_many["headers"] = {"Retry-After": {
                         "description": "Seconds until the token may call again", "schema": {"type": "integer"}}}
+                # A write with an Idempotency-Key (kbs.api.idempotency) says when its answer is a replay.
+                if any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])):
+                    for status, answer in operation.get("responses", {}).items():
+                        if 200 <= int(status) < 300:
+                            answer["headers"] = {"Idempotent-Replayed": {
+                                "description": "'true' when this is the kept answer to an earlier request with "
+                                               "the same Idempotency-Key", "schema": {"type": "string"}}}
         return schema
 
 
@@ -68,3 +75,4 @@ api = KbsApi(
 errors.install(api)
 api.add_router("", tools.router)
 api.add_router("", babies.router)
+api.add_router("", contacts.router)
