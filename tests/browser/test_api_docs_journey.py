@@ -39,7 +39,8 @@ def test_a_practitioner_reads_the_api_documentation(browser: Browser, server: Se
             page.get_by_role("link", name=re.compile("Download the OpenAPI description")).click()
         assert schema.value.status == 200
         assert set(json.loads(schema.value.body())["paths"]) == {
-            "/api/v1/tools", "/api/v1/tools/{slug}", "/api/v1/tools/{slug}/evaluate", "/api/v1/babies/find"}
+            "/api/v1/tools", "/api/v1/tools/{slug}", "/api/v1/tools/{slug}/evaluate", "/api/v1/babies/find",
+            "/api/v1/families/{family_id}/contacts", "/api/v1/contacts/{contact_id}"}
 
         # A phone.
         page.set_viewport_size({"width": 320, "height": 800})
