@@ -8,10 +8,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help venv migrate demo run test test-fast test-browser lint typecheck check evaluate assets lock system-packages test-postgres clean bench-data bench bench-quick security-report
+.PHONY: help venv migrate demo run test test-fast test-browser lint typecheck check evaluate assets lock system-packages test-postgres clean bench-data bench bench-quick bench-t4 security-report
 
 help: ## List the targets with what they do
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
 
 $(BIN)/python: requirements.lock
 	@command -v uv >/dev/null || $(PYTHON) -m pip install --quiet uv
@@ -98,6 +98,9 @@ bench: venv ## Benchmark at national scale (generates the data first if missing)
 
 bench-quick: venv ## Benchmark at small scale, a few minutes; results in bench/results/
 	$(BIN)/python bench/run.py bench --scale small
+
+bench-t4: venv ## T4: import 1 million historic contacts vs a raw COPY of the same file (bench/results/t4.md)
+	$(BIN)/python bench/t4.py $(if $(ROWS),--rows $(ROWS))
 
 security-report: system-packages venv ## Run the security tests and the crash test; print the figures against the targets (var/security/report.md)
 	$(BIN)/python scripts/security-report.py

@@ -29,6 +29,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from kbs.accounts.models import User
 from kbs.accounts.permissions import Permission, has_permission
 from kbs.api.models import ApiToken, hash_token
+from kbs.audit.actions import through_api
 
 BEARER = "Bearer "
 
@@ -69,7 +70,8 @@ SCOPE_BY_OPERATION = {"tools": "tools:read", "tool": "tools:read", "evaluate": "
                       "find_baby": "babies:read"}
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 # Operations whose resource is not the first part of their path (read or write by method as usual).
-RESOURCE_BY_OPERATION = {"family_contacts": "contacts"}
+RESOURCE_BY_OPERATION = {"family_contacts": "contacts", "baby_assessments": "assessments",
+                         "family_concerns": "concerns"}
 
 
 def required_scope(request: HttpRequest) -> str:
@@ -154,6 +156,8 @@ def api_user(request: HttpRequest) -> User | None:
 def _allowed(caller: Caller | None) -> Caller | None:
     if caller is not None and not has_permission(caller.user, Permission.USE_API):
         raise NotAllowed
+    if caller is not None:
+        through_api(caller.via, {"token": caller.token_name} if caller.token_name else {"session": True})
     return caller
 
 

@@ -18,6 +18,15 @@ READS = frozenset({
 })
 
 _client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("kbs_client_ip", default=None)
+# How the current request came through the API, if it did: (words for summaries, detail).
+_api_caller: contextvars.ContextVar[tuple[str, dict[str, Any]] | None] = contextvars.ContextVar(
+    "kbs_api_caller", default=None)
+
+
+def through_api(words: str, detail: dict[str, Any]) -> None:
+    """Mark the rest of this request as made through the API, so that every audit event it records
+    names the token (or session) used. ClientAddressMiddleware forgets it when the request ends."""
+    _api_caller.set((words, detail))
 
 
 class ClientAddressMiddleware:
@@ -28,9 +37,11 @@ class ClientAddressMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = _client_ip.set(request.META.get("REMOTE_ADDR"))
+        caller = _api_caller.set(None)
         try:
             return self.get_response(request)
         finally:
+            _api_caller.reset(caller)
             _client_ip.reset(token)
 
 
@@ -62,6 +73,12 @@ def record_event(
     (`kbs.insights.rollups`), so no action can change a family and leave the counts behind.
     """
     actor = by if getattr(by, "is_authenticated", False) else None
+    api = _api_caller.get()
+    if api is not None:
+        words, how = api
+        detail = detail if detail and "api" in detail else {"api": how, **(detail or {})}
+        if "through the API" not in summary:
+            summary = f"{summary} (through the API with {words})"
     if family is not None and action not in READS:
         from kbs.insights.rollups import mark_dirty  # the insights app builds on the audit app
 

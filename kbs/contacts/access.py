@@ -15,7 +15,7 @@ from kbs.accounts.models import User
 from kbs.accounts.permissions import Permission, has_permission
 from kbs.audit.actions import record_event
 from kbs.audit.models import Action
-from kbs.contacts.models import Contact, LifeEvent, MessageDelivery
+from kbs.contacts.models import Contact, HistoricContact, LifeEvent, MessageDelivery
 from kbs.families.access import NOT_FOUND, parse_public_id, visible_families
 from kbs.families.models import Family, Person
 
@@ -51,3 +51,22 @@ def recent_contacts(family: Family, *, limit: int = 5) -> list[Contact]:
     """A family's latest contacts, newest first, for a caller already allowed to see the family.
     One query."""
     return list(Contact.objects.filter(family=family).select_related("agency", "practitioner").order_by("-at", "-id")[:limit])
+
+
+def historic_contacts_for(user: User, family_id: Any) -> tuple[Family, list[HistoricContact]]:
+    """A family the user may see and the contacts other systems recorded with it (imported, read-only),
+    newest first; Http404 otherwise. The read is audited once, as a view of the family's contacts."""
+    if not has_permission(user, Permission.VIEW_FAMILY):
+        raise Http404(NOT_FOUND)
+    family = visible_families(user).filter(public_id=parse_public_id(family_id)).first()
+    if family is None:
+        raise Http404(NOT_FOUND)
+    rows = list(HistoricContact.objects.filter(family=family).select_related("baby"))
+    record_event(by=user, action=Action.VIEW, obj=family, family=family,
+                 summary="Viewed the contacts recorded in other systems", detail={"historic_contacts": len(rows)})
+    return family, rows
+
+
+def historic_contact_count(family: Family) -> int:
+    """How many imported contacts a family has, for a caller already allowed to see the family."""
+    return HistoricContact.objects.filter(family=family).count()

@@ -125,6 +125,7 @@ def record_contact(
     present: list[Person],
     deliveries: list[dict[str, Any]],
     life_events: list[dict[str, Any]],
+    via: dict[str, Any] | None = None,
 ) -> Contact:
     """Record a contact with a family: who was there, the three messages given to each person
     (`deliveries`: person, message, leaflet_given, understanding_checked; every person must be in
@@ -133,7 +134,8 @@ def record_contact(
     Moves each present person's "last seen" date on, writes the chronology (the contact, the
     messages, each life event) and, for each life event, gives the recording practitioner a task
     to revisit the safe sleep plan within two working days (urgent after domestic abuse). Raises
-    ValidationError, saving nothing, when anything does not add up.
+    ValidationError, saving nothing, when anything does not add up. `via` says how the contact
+    arrived when not through the page (the API: the token's name), and goes into the audit event.
     """
     _require(by, Permission.EDIT_FAMILY)
     agency = by.agency
@@ -165,8 +167,10 @@ def record_contact(
 
     seen = _mark_seen(by, contact, present)
     record_event(
-        by=by, action=Action.CREATE, obj=contact, family=family, summary=f"Recorded a contact: {contact}",
+        by=by, action=Action.CREATE, obj=contact, family=family,
+        summary=f"Recorded a contact{' through the API with ' + via['through'] if via else ''}: {contact}",
         detail={
+            **({"api": via["api"]} if via else {}),
             "details": details,
             "present": [str(p.public_id) for p in present],
             "deliveries": [

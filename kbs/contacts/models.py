@@ -154,3 +154,81 @@ class CryingPlan(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("contacts:crying_plan", args=[self.baby.public_id])
+
+
+class ContactImport(models.Model):
+    """A file of contacts recorded in another system, checked and perhaps imported.
+
+    Like a births file (kbs.imports.models.BirthImport): the text is kept only between checking and
+    importing a web upload (a file imported by the command is never stored), and the report of rejected
+    rows holds row numbers, columns and reasons, never values."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    # refused, checked, imported or discarded (the states of kbs.imports.models.State)
+    state = models.CharField(max_length=10)
+    refusal = models.CharField(max_length=500, blank=True)
+    text = models.TextField(blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    rejected_rows = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    accepted_only = models.BooleanField(null=True, blank=True)
+    imported_count = models.PositiveIntegerField(default=0)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Contacts file {self.file_name or self.public_id}"
+
+    @property
+    def accepted_rows(self) -> int:
+        return self.total_rows - self.rejected_rows
+
+
+class HistoricContact(models.Model):
+    """A contact recorded in another system (or before KBS), kept as that system said, read-only.
+
+    Its columns are the import file's columns (so the file can be loaded with one COPY), plus the
+    baby and family it was matched to by NHS number and the file it came in. Not a `Contact`: it
+    names no KBS practitioner or person, so it cannot pass the "Record a contact" form. See
+    docs/adr/0015-historic-contacts-import.md."""
+
+    source_system = models.CharField(max_length=50)
+    source_reference = models.CharField(max_length=100)
+    baby_nhs_number = models.CharField(max_length=10)
+    contact_date = models.DateField()
+    contact_time = models.TimeField(null=True, blank=True)
+    agency_code = models.CharField(max_length=40)
+    contact_type = models.CharField(max_length=30, choices=ContactType.choices)
+    setting = models.CharField(max_length=20, choices=Setting.choices)
+    baby_seen = models.BooleanField()
+    sleep_place_observed = models.CharField(max_length=20, choices=SleepPlaceObserved.choices)
+    # Semicolon lists of the relationships of the people given each message, as the file had them.
+    # Null only when loaded by a raw COPY (the benchmark); the import always writes text.
+    safe_sleep_given_to = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    safe_handling_given_to = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    safe_space_given_to = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    notes = models.TextField(null=True, blank=True)  # noqa: DJ001
+    # Nullable in the database only so that a raw COPY of a file can load; the import always sets them.
+    # No foreign key constraint in the database (db_constraint=False): the import sets them from one
+    # join on the babies, and per-row constraint triggers would nearly double its time (ADR 0015).
+    # Django still protects them: a baby, family or file with historic contacts cannot be deleted.
+    baby = models.ForeignKey("families.Baby", null=True, on_delete=models.PROTECT, related_name="historic_contacts",
+                             db_constraint=False)
+    family = models.ForeignKey("families.Family", null=True, on_delete=models.PROTECT, related_name="historic_contacts",
+                               db_constraint=False)
+    import_batch = models.ForeignKey(ContactImport, null=True, on_delete=models.PROTECT, related_name="contacts",
+                                     db_constraint=False)
+
+    class Meta:
+        ordering = ["-contact_date", "-contact_time", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source_system", "source_reference"], name="historic_contact_source_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_contact_type_display()} on {self.contact_date:%d %b %Y} ({self.source_system})"

@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass
 
+from kbs.accounts.models import AgencyType
 from kbs.contacts.coverage import MESSAGES, SHORT_LABELS
-from kbs.contacts.models import Contact
-from kbs.families.models import Person
+from kbs.contacts.models import Contact, HistoricContact
+from kbs.families.models import Person, Relationship
 
 
 @dataclass(frozen=True)
@@ -39,3 +40,38 @@ def messages_by_person(contact: Contact) -> list[PersonMessages]:
             understanding_checked=any(d.understanding_checked for d in mine),
         ))
     return rows
+
+
+@dataclass(frozen=True)
+class HistoricRow:
+    """An imported contact as shown: labels rather than codes."""
+
+    when: str
+    contact_type: str
+    setting: str
+    agency: str
+    source: str
+    baby_seen: str
+    sleep_place: str
+    given: list[tuple[str, str]]  # (message, who it was given to)
+    notes: str
+
+
+def _who(codes: str | None) -> str:
+    labels = dict(Relationship.choices)
+    names = [str(labels.get(code, code)) for code in (codes or "").split(";") if code]
+    return ", ".join(names) or "No one recorded"
+
+
+def historic_row(row: HistoricContact) -> HistoricRow:
+    agencies = dict(AgencyType.choices)
+    return HistoricRow(
+        when=f"{row.contact_date:%-d %B %Y}" + (f" at {row.contact_time:%H:%M}" if row.contact_time else ""),
+        contact_type=row.get_contact_type_display(), setting=row.get_setting_display(),
+        agency=str(agencies.get(row.agency_code, row.agency_code)),
+        source=f"{row.source_system}, reference {row.source_reference}",
+        baby_seen="Yes" if row.baby_seen else "No", sleep_place=row.get_sleep_place_observed_display(),
+        given=[("Safe sleep", _who(row.safe_sleep_given_to)), ("Safe handling", _who(row.safe_handling_given_to)),
+               ("Safe space", _who(row.safe_space_given_to))],
+        notes=row.notes or "",
+    )

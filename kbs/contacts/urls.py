@@ -7,6 +7,7 @@ urlpatterns = [
     path("families/<str:family_id>/contacts/new/", views.record_contact, name="record"),
     path("contacts/<str:contact_id>/", views.contact_page, name="contact"),
     path("babies-with-gaps/", views.babies_with_gaps, name="gaps"),
+    path("families/<str:family_id>/contacts/other-systems/", views.historic_contacts, name="historic"),
 ]
 
 # The family's coping-with-crying plan (kbs/contacts/crying_plans.py).

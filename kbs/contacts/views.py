@@ -78,3 +78,14 @@ def babies_with_gaps(request: HttpRequest) -> HttpResponse:
         detail={"families": sorted({str(baby.family.public_id) for baby in page.object_list})},
     )
     return render(request, "contacts/gaps.jinja", {"title": "Babies with gaps", "page": page, "rows": rows})
+
+
+@login_required
+@require_GET
+def historic_contacts(request: HttpRequest, family_id: str) -> HttpResponse:
+    """Contacts recorded in other systems (imported), read-only, for anyone who may see the family."""
+    family, rows = access.historic_contacts_for(request.user, family_id)  # type: ignore[arg-type]
+    return render(request, "contacts/historic.jinja", {
+        "title": "Contacts recorded in other systems", "family": family, "back_link": family.get_absolute_url(),
+        "rows": [presenters.historic_row(row) for row in rows],
+    })

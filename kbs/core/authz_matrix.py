@@ -87,6 +87,8 @@ FIND_BABY_BY_API = Need("use_api and find_baby",
                         lambda user: has_permission(user, P.USE_API) and has_permission(user, P.FIND_BABY))
 VIEW_FAMILY_BY_API = Need("use_api and view_family",
                           lambda user: has_permission(user, P.USE_API) and has_permission(user, P.VIEW_FAMILY))
+EDIT_FAMILY_BY_API = Need("use_api and edit_family",
+                          lambda user: has_permission(user, P.USE_API) and has_permission(user, P.EDIT_FAMILY))
 
 # --- kinds of URL ------------------------------------------------------------------------------------
 
@@ -235,6 +237,7 @@ RULES: list[Rule] = [
     family("contacts:record", EDIT_FAMILY),
     family("contacts:contact"),
     Rule("contacts:gaps", needs=VIEW_FAMILY),
+    family("contacts:historic"),
     family("contacts:crying_plan"),
     family("contacts:crying_plan_new", EDIT_FAMILY),
     family("contacts:crying_plan_pdf"),
@@ -364,8 +367,13 @@ RULES: list[Rule] = [
     exists("subjectaccess:download_pdf", MANAGE_SUBJECT_ACCESS, args={"request_id": "sar_released"}),
     # importing births (kbs.imports): people who may register families, each seeing only their own files
     Rule("imports:births", needs=IMPORT_BIRTHS),
+    Rule("imports:births_checking", needs=IMPORT_BIRTHS),
     Rule("imports:births_confirm", needs=IMPORT_BIRTHS),
     Rule("imports:births_report", needs=IMPORT_BIRTHS),
+    # importing historic contacts (kbs/imports/contacts_*.py): the same people as births
+    Rule("imports:contacts", needs=IMPORT_BIRTHS),
+    Rule("imports:contacts_confirm", needs=IMPORT_BIRTHS),
+    Rule("imports:contacts_report", needs=IMPORT_BIRTHS),
     # the API's page for people: a page like any other (404, sign-in)
     Rule("api:docs", needs=USE_API),
     # API tokens: administrators only (rotating and revoking are POSTs naming the token in the form)
@@ -383,6 +391,21 @@ RULES: list[Rule] = [
     # Contacts (issue 10, part 1): a family's contacts and one contact, as the pages that show them
     api("api:family_contacts", needs=VIEW_FAMILY_BY_API, scope="family"),
     api("api:contact", needs=VIEW_FAMILY_BY_API, scope="family"),
+    # Assessments (issue 10, part 1): a baby's (list; recording needs edit_family and complete_assessment too,
+    # refused with 404 before the body is read) and one assessment, as the pages that show them
+    api("api:baby_assessments", needs=VIEW_FAMILY_BY_API, scope="family"),
+    api("api:assessment", needs=VIEW_FAMILY_BY_API, scope="family"),
+    # Families, people, concerns and tasks (issue 10, part 1), as the pages that show them. Raising a
+    # concern needs edit_family, and completing a task being its assignee or the agency's lead: both
+    # are refused with 404 before the body is read. Tasks are the lead agency's own.
+    api("api:families", needs=VIEW_FAMILY_BY_API),
+    api("api:family", needs=VIEW_FAMILY_BY_API, scope="family"),
+    api("api:person", needs=VIEW_FAMILY_BY_API, scope="family"),
+    api("api:family_concerns", needs=VIEW_FAMILY_BY_API, scope="family"),
+    api("api:concern", needs=VIEW_FAMILY_BY_API, scope="family"),
+    api("api:tasks", needs=VIEW_FAMILY_BY_API),
+    api("api:task", needs=VIEW_FAMILY_BY_API, scope="family", own_agency=True),
+    api("api:complete_task", needs=EDIT_FAMILY_BY_API, scope="family", own_agency=True),
     # Any other path under /api/v1/ is "not found", in the API's shape, for everyone.
     Rule("api:not_found", kind=API, needs=NOBODY, refusal=404, anonymous=404, path_suffix="no-such-operation"),
     # /api/v1/ itself is django-ninja's root, there only so operations know their prefix: "not found"
@@ -392,6 +415,10 @@ RULES: list[Rule] = [
     api("api:fhir:openapi-json"),
     api("api:fhir:questionnaire", args={"slug": "tool"}),
     api("api:fhir:questionnaire_response", needs=VIEW_FAMILY_BY_API, scope="family"),
+    # Posting a QuestionnaireResponse (the baby is named in the body): practitioners who may record assessments
+    api("api:fhir:questionnaire_responses", needs=Need(
+        "use_api, edit_family and complete_assessment", lambda user: has_permission(user, P.USE_API)
+        and has_permission(user, P.EDIT_FAMILY) and has_permission(user, P.COMPLETE_ASSESSMENT))),
     api("api:fhir:patient", needs=VIEW_FAMILY_BY_API, scope="family"),
     api("api:fhir:related_person", needs=VIEW_FAMILY_BY_API, scope="family"),
     Rule("api:fhir:api-root", needs=NOBODY, anonymous=404),

@@ -29,6 +29,7 @@ NAVIGATION = [
     ("subjectaccess:list", "Subject access", Permission.MANAGE_SUBJECT_ACCESS),
     ("retention:list", "Retention", Permission.MANAGE_RETENTION),
     ("imports:births", "Import births", Permission.REGISTER_FAMILY),
+    ("imports:contacts", "Import contacts", Permission.REGISTER_FAMILY),
 ]
 
 

@@ -1,6 +1,6 @@
 """A births file checked, and perhaps imported: who sent it, what was wrong with it and what it did.
 
-The file's text is kept only between checking and importing (so that the confirming page needs no
+The file's text is kept only between uploading and importing (so that the confirming page needs no
 second upload) and is emptied once the import has run. The rejected rows' report holds row numbers,
 column names and reasons, never the values themselves, and is kept for the audit trail.
 """
@@ -13,6 +13,7 @@ from django.db import models
 
 class State(models.TextChoices):
     REFUSED = "refused", "File refused"
+    CHECKING = "checking", "Being checked"
     CHECKED = "checked", "Checked, not imported yet"
     IMPORTED = "imported", "Imported"
     DISCARDED = "discarded", "Not imported"
@@ -35,6 +36,17 @@ class BirthImport(models.Model):
     created_count = models.PositiveIntegerField(default=0)
     matched_count = models.PositiveIntegerField(default=0)
     imported_at = models.DateTimeField(null=True, blank=True)
+    # Checking a large file a part per request (the web upload's progress page): the number of
+    # births counted when the file was uploaded, and where checking has got to (see
+    # `validation.Cursor` and `load.Planner`), emptied once the whole file is checked.
+    expected_rows = models.PositiveIntegerField(default=0)
+    cursor = models.JSONField(default=dict, blank=True)
+    # What the accepted rows will do, found by the check: new babies, matches by NHS number, and
+    # unborn babies whose birth will be recorded; and, once imported, how many such births were.
+    planned_new = models.PositiveIntegerField(default=0)
+    planned_nhs = models.PositiveIntegerField(default=0)
+    planned_unborn = models.PositiveIntegerField(default=0)
+    born_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from kbs.core.validators import (
     BIRTH_WEIGHT_G,
@@ -203,11 +204,32 @@ class _RowChecker:
                         line_1, line_2, town, postcode, language)
 
 
-def check_births(data: bytes, *, progress: Callable[[int], None] | None = None, max_rows: int | None = None) -> Checked:
-    """Check every row of a births file. Raises FileRefused when the file as a whole cannot be
-    checked; otherwise returns the accepted rows and every problem found."""
-    text = decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""))
+@dataclass
+class Cursor:
+    """How far checking has got through a file, so that it can carry on in a later request: the
+    character offset of the next record, how many records have been read, how many births counted,
+    and each baby's NHS number with the row it was first seen in (to find duplicated rows)."""
+
+    offset: int = 0
+    index: int = 0
+    total: int = 0
+    seen: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, object]:
+        return {"offset": self.offset, "index": self.index, "total": self.total, "seen": self.seen}
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any] | None) -> "Cursor":
+        value = value or {}
+        return cls(int(value.get("offset", 0)), int(value.get("index", 0)), int(value.get("total", 0)),
+                   dict(value.get("seen", {})))
+
+
+def _columns(text: str) -> tuple[dict[str, int], int, int]:
+    """Where each column is, how many headings there are, and where the first birth starts; or
+    FileRefused when the headings are not the agreed ones."""
+    buffer = io.StringIO(text, newline="")
+    reader = csv.reader(buffer)
     try:
         headings = [_heading(h) for h in next(reader)]
     except StopIteration:
@@ -221,40 +243,75 @@ def check_births(data: bytes, *, progress: Callable[[int], None] | None = None, 
     repeated = sorted({h for h in headings if h in COLUMNS and headings.count(h) > 1})
     if repeated:
         raise FileRefused(f"The file has more than one column headed {', '.join(repeated)}.")
-    where = {c: headings.index(c) for c in COLUMNS}
+    return {c: headings.index(c) for c in COLUMNS}, len(headings), buffer.tell()
+
+
+def count_rows(text: str) -> int:
+    """How many births a file holds (records that are not blank), for the progress shown while it
+    is checked; FileRefused when its headings are wrong or it cannot be read as CSV."""
+    _, _, start = _columns(text)
+    try:
+        return sum(1 for cells in csv.reader(io.StringIO(text[start:], newline="")) if any(c.strip() for c in cells))
+    except csv.Error as error:
+        raise FileRefused(f"The file could not be read as CSV: {error}.") from None
+
+
+def check_part(text: str, cursor: Cursor, *, limit: int | None = None, max_rows: int | None = None,
+               progress: Callable[[int], None] | None = None) -> tuple[Checked, bool]:
+    """Check up to `limit` more births from where `cursor` stands (moving it on). Returns what was
+    found in this part and whether the file is finished. The same code checks a whole file at once
+    (the command) and a file a part per request (the web page's progress)."""
+    where, width, start = _columns(text)
+    buffer = io.StringIO(text, newline="")
+    buffer.seek(max(cursor.offset, start))
+    reader = csv.reader(buffer)
     on = today()
     checked = Checked()
-    first_seen: dict[str, int] = {}
+    done = True
     try:
-        for index, cells in enumerate(reader):
-            number = index + 2
+        for cells in reader:
+            number = cursor.index + 2
+            cursor.index += 1
             if not any(cell.strip() for cell in cells):
+                cursor.offset = buffer.tell()
                 continue  # a blank line, often at the end of an exported file
+            cursor.total += 1
             checked.total += 1
-            if max_rows is not None and checked.total > max_rows:
+            if max_rows is not None and cursor.total > max_rows:
                 raise FileRefused(f"The file has more than {max_rows:,} births, too many to import here. "
                                   "Split it into smaller files, or ask for it to be imported with the command.")
             values = {c: (cells[i].strip() if i < len(cells) else "") for c, i in where.items()}
             row = _RowChecker(number, values, on)
-            if len(cells) != len(headings):
-                row.problem("", f"The row has {len(cells)} values but there are {len(headings)} column headings")
+            if len(cells) != width:
+                row.problem("", f"The row has {len(cells)} values but there are {width} column headings")
             accepted = row.check()
             nhs = normalise_nhs_number(values["nhs_number"])
             if nhs and nhs_number_is_valid(nhs):
-                if nhs in first_seen:
-                    row.problem("nhs_number", f"The same baby's NHS number is also in row {first_seen[nhs]}")
+                if nhs in cursor.seen:
+                    row.problem("nhs_number", f"The same baby's NHS number is also in row {cursor.seen[nhs]}")
                     accepted = None
                 else:
-                    first_seen[nhs] = number
+                    cursor.seen[nhs] = number
             checked.problems.extend(row.problems)
             if accepted is not None and not row.problems:
                 checked.accepted.append(accepted)
+            cursor.offset = buffer.tell()
             if progress is not None:
-                progress(checked.total)
+                progress(cursor.total)
+            if limit is not None and checked.total >= limit:
+                done = buffer.tell() >= len(text) or not text[buffer.tell():].strip()
+                break
     except csv.Error as error:
-        raise FileRefused(f"The file could not be read as CSV after row {checked.total + 1}: {error}.") from None
-    if checked.total == 0:
+        raise FileRefused(f"The file could not be read as CSV after row {cursor.total + 1}: {error}.") from None
+    if done and cursor.total == 0:
         raise FileRefused("The file has column headings but no births.")
+    return checked, done
+
+
+def check_births(data: bytes, *, progress: Callable[[int], None] | None = None, max_rows: int | None = None) -> Checked:
+    """Check every row of a births file. Raises FileRefused when the file as a whole cannot be
+    checked; otherwise returns the accepted rows and every problem found."""
+    checked, _ = check_part(decode(data), Cursor(), max_rows=max_rows, progress=progress)
     return checked
 
 

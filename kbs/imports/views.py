@@ -1,5 +1,11 @@
-"""The births upload: choose a file → see what was accepted and rejected, with the report of
-rejected rows → choose all-or-nothing or accepted rows only → the result.
+"""The births upload: choose a file → "Checking your file", a part of the file per request, with the
+progress shown → see what was accepted and rejected, what the accepted rows will do, and the report
+of rejected rows → choose all-or-nothing or accepted rows only → the result.
+
+The progress page moves itself on with a `<meta http-equiv="refresh" content="0">` (no script, so
+the strict CSP is kept; a delay of 0 is a redirect, not a timed refresh, for WCAG 2.2.1) and has a
+Continue button for a browser that does not follow it. Each request checks at most `CHECK_PART`
+births, so no request runs long and no background work is needed (app servers keep no state).
 
 The pages take no record in their paths: the checked file is named by a hidden field or a query
 parameter and read through `access.birth_import_for`, so someone else's file is "not found"."""
@@ -16,16 +22,19 @@ from kbs.audit.actions import record_event
 from kbs.audit.models import Action
 from kbs.imports import access, actions
 from kbs.imports.forms import MAX_ROWS, ConfirmForm, UploadForm
+from kbs.imports.load import WINDOW_DAYS
 from kbs.imports.models import BirthImport, State
 from kbs.imports.validation import COLUMNS, OPTIONAL, report_csv
 
 SHOWN = 200  # rejected-row problems shown on the page; the report has them all
+CHECK_PART = 500  # births checked per request while the progress page is shown
 
 
 def _checked_page(request: HttpRequest, batch: BirthImport, form: ConfirmForm, status: int = 200,
                   refused: str = "") -> HttpResponse:
     return render(request, "imports/checked.jinja", {
         "title": "Check the births file", "batch": batch, "form": form, "problems": batch.problems[:SHOWN],
+        "window_weeks": WINDOW_DAYS // 7,
         "more": max(0, len(batch.problems) - SHOWN), "refused": refused,
         "report_url": reverse("imports:births_report") + f"?batch={batch.public_id}",
         "back_link": reverse("imports:births"),
@@ -41,15 +50,49 @@ def births(request: HttpRequest) -> HttpResponse:
     refusal = ""
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        batch = actions.check_births_file(by=user, data=upload.read(), file_name=upload.name, max_rows=MAX_ROWS)
-        if batch.state == State.CHECKED:
-            return _checked_page(request, batch, ConfirmForm(initial={"batch": batch.public_id, "mode": "all"}))
+        batch = actions.start_births_check(by=user, data=upload.read(), file_name=upload.name, max_rows=MAX_ROWS)
+        if batch.state == State.CHECKING:
+            return redirect(_checking_url(batch))
         refusal = batch.refusal
         form.add_error("file", refusal)
+    return _upload_page(request, form, refusal)
+
+
+def _upload_page(request: HttpRequest, form: UploadForm, refusal: str = "", status: int | None = None) -> HttpResponse:
     return render(request, "imports/births.jinja", {
         "title": "Import births", "form": form, "columns": COLUMNS, "optional": OPTIONAL, "refusal": refusal,
-        "max_rows": f"{MAX_ROWS:,}",
-    }, status=400 if form.errors else 200)
+        "max_rows": f"{MAX_ROWS:,}", "window_weeks": WINDOW_DAYS // 7,
+    }, status=status or (400 if form.errors else 200))
+
+
+def _checking_url(batch: BirthImport) -> str:
+    return reverse("imports:births_checking") + f"?batch={batch.public_id}"
+
+
+@login_required
+@require_GET
+def checking(request: HttpRequest) -> HttpResponse:
+    """Check the next part of the user's file and show how far it has got; once the whole file is
+    checked, this is the page to check the file and choose how to import it."""
+    user: User = request.user  # type: ignore[assignment]
+    access.require_importer(user)
+    if "batch" not in request.GET:
+        return redirect("imports:births")
+    batch = access.birth_import_for(user, request.GET["batch"])
+    if batch.state == State.CHECKING:
+        batch = actions.check_next_part(by=user, batch=batch, limit=CHECK_PART)
+    if batch.state == State.CHECKING:
+        return render(request, "imports/checking.jinja", {
+            "title": "Checking your file", "batch": batch, "checked": f"{batch.total_rows:,}",
+            "expected": f"{batch.expected_rows:,}", "part": f"{CHECK_PART:,}",
+        })
+    if batch.state == State.CHECKED:
+        return _checked_page(request, batch, ConfirmForm(initial={"batch": batch.public_id, "mode": "all"}))
+    if batch.state == State.REFUSED:
+        form = UploadForm()
+        form.add_error("file", batch.refusal)
+        return _upload_page(request, form, batch.refusal, status=400)
+    return _result_page(request, batch)
 
 
 @login_required
@@ -62,12 +105,11 @@ def confirm(request: HttpRequest) -> HttpResponse:
     form = ConfirmForm(request.POST)
     if not form.is_valid():
         if "batch" in form.errors:
-            return render(request, "imports/births.jinja", {
-                "title": "Import births", "form": UploadForm(), "columns": COLUMNS, "optional": OPTIONAL,
-                "max_rows": f"{MAX_ROWS:,}", "refusal": "Upload the file again: it was not found",
-            }, status=400)
+            return _upload_page(request, UploadForm(), "Upload the file again: it was not found", status=400)
         return _checked_page(request, access.birth_import_for(user, form.data.get("batch")), form, status=400)
     batch = access.birth_import_for(user, form.cleaned_data["batch"])
+    if batch.state == State.CHECKING:
+        return redirect(_checking_url(batch))
     if batch.state != State.CHECKED:
         return _result_page(request, batch)
     try:

@@ -74,16 +74,22 @@ def questionnaire_response_for(
         "questionnaire": f"{questionnaire_url(spec)}|{spec.version}",
         "status": "completed",
         "authored": authored.isoformat(),
-        "item": [
-            {"linkId": item.id, "text": item.text, "answer": _answers(spec, item, values[item.id])}
-            for item in spec.items
-            # An empty optional multi-choice has nothing to say, and FHIR forbids an empty answer list.
-            if item.id in values and values[item.id] != []
-        ],
+        "item": response_items(spec, values),
     }
     if subject_reference:
         response["subject"] = {"reference": subject_reference}
     return response
+
+
+def response_items(spec: ToolSpec, values: Mapping[str, object]) -> list[dict[str, object]]:
+    """A QuestionnaireResponse's items for these answers, in the Questionnaire's order (also for a
+    draft's answers so far)."""
+    return [
+        {"linkId": item.id, "text": item.text, "answer": _answers(spec, item, values[item.id])}
+        for item in spec.items
+        # An empty optional multi-choice has nothing to say, and FHIR forbids an empty answer list.
+        if item.id in values and values[item.id] != []
+    ]
 
 
 def _question(spec: ToolSpec, item: Item) -> dict[str, object]:

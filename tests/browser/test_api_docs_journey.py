@@ -40,7 +40,11 @@ def test_a_practitioner_reads_the_api_documentation(browser: Browser, server: Se
         assert schema.value.status == 200
         assert set(json.loads(schema.value.body())["paths"]) == {
             "/api/v1/tools", "/api/v1/tools/{slug}", "/api/v1/tools/{slug}/evaluate", "/api/v1/babies/find",
-            "/api/v1/families/{family_id}/contacts", "/api/v1/contacts/{contact_id}"}
+            "/api/v1/families/{family_id}/contacts", "/api/v1/contacts/{contact_id}",
+            "/api/v1/families", "/api/v1/families/{family_id}", "/api/v1/people/{person_id}",
+            "/api/v1/families/{family_id}/concerns", "/api/v1/concerns/{concern_id}", "/api/v1/tasks",
+            "/api/v1/tasks/{task_id}", "/api/v1/tasks/{task_id}/complete", "/api/v1/babies/{baby_id}/assessments",
+            "/api/v1/assessments/{assessment_id}"}
 
         # A phone.
         page.set_viewport_size({"width": 320, "height": 800})

@@ -281,7 +281,15 @@ def test_the_schema_declares_every_operation_and_its_errors(client: Client, toke
     assert set(operations) == {("GET", "/api/v1/tools"), ("GET", "/api/v1/tools/{slug}"),
                                ("POST", "/api/v1/tools/{slug}/evaluate"), ("POST", "/api/v1/babies/find"),
                                ("GET", "/api/v1/families/{family_id}/contacts"),
-                               ("POST", "/api/v1/families/{family_id}/contacts"), ("GET", "/api/v1/contacts/{contact_id}")}
+                               ("POST", "/api/v1/families/{family_id}/contacts"), ("GET", "/api/v1/contacts/{contact_id}"),
+                               ("GET", "/api/v1/families"), ("GET", "/api/v1/families/{family_id}"),
+                               ("GET", "/api/v1/people/{person_id}"), ("GET", "/api/v1/families/{family_id}/concerns"),
+                               ("POST", "/api/v1/families/{family_id}/concerns"), ("GET", "/api/v1/concerns/{concern_id}"),
+                               ("GET", "/api/v1/tasks"), ("GET", "/api/v1/tasks/{task_id}"),
+                               ("POST", "/api/v1/tasks/{task_id}/complete"),
+                               ("GET", "/api/v1/babies/{baby_id}/assessments"),
+                               ("POST", "/api/v1/babies/{baby_id}/assessments"),
+                               ("GET", "/api/v1/assessments/{assessment_id}")}
     for op in operations.values():
         assert {"401", "403", "404"} <= set(op["responses"])
         assert {"200", "201"} & set(op["responses"])

@@ -72,6 +72,10 @@ def test_recording_a_contact_is_the_same_as_on_the_page(client: Client, family: 
     assert MessageDelivery.objects.filter(contact=contact).count() == 3
     assert AuditEvent.objects.filter(action=Action.CREATE, family=family, summary__startswith="Recorded a contact",
                                      detail__present=[str(p) for p in answer["present"]]).count() == 1
+    # The audit event names the token the contact came through.
+    event = AuditEvent.objects.get(action=Action.CREATE, object_id=str(contact.public_id))
+    assert "through the API with API token 'health_visitor system'" in event.summary
+    assert event.detail["api"] == {"token": "health_visitor system"}
     assert Entry.objects.filter(family=family, summary__startswith="Three messages").exists()
 
 

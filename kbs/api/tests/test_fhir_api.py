@@ -167,11 +167,16 @@ def test_questionnaire_response_is_the_completed_assessment(client: Client, urls
     assert answered["sofa_sleeping"][0]["valueCoding"]["code"] == sample("safer-sleep-high")["sofa_sleeping"]
 
 
-def test_a_draft_is_not_found(client: Client, cast: dict[str, User], family: Family,
-                              token_for: Callable[[str], str]) -> None:
+def test_a_draft_reads_as_in_progress(client: Client, cast: dict[str, User], family: Family,
+                                     token_for: Callable[[str], str]) -> None:
     unfinished = draft(cast["health_visitor"], family, "safer-sleep", sample("safer-sleep-high"))
     url = reverse("api:fhir:questionnaire_response", args=[unfinished.public_id])
-    outcome_of(get(client, url, token_for("health_visitor")), 404, "not-found")
+    response = get(client, url, token_for("health_visitor"))
+    assert response.status_code == 200
+    body = response.json()
+    QuestionnaireResponse.model_validate(body)
+    assert body["status"] == "in-progress"
+    assert body["id"] == str(unfinished.public_id)
 
 
 def test_patient_has_the_nhs_number_system(client: Client, urls: dict[str, str], family: Family,
@@ -208,6 +213,9 @@ def test_every_read_of_a_record_is_audited(client: Client, cast: dict[str, User]
     event = AuditEvent.objects.filter(action=Action.VIEW, family=family).latest("id")
     assert views(family) == before + 1
     assert event.actor == cast["midwife"]
+    # The event names the token the read came through (kbs.audit.actions.through_api).
+    assert event.detail["api"] == {"token": "midwife system"}
+    assert event.summary.endswith("(through the API with API token 'midwife system')")
     subject: Any = {"assessment": assessment, "baby": family.babies.get(), "person": family.people.get()}[record]
     assert event.object_id == str(subject.public_id)
 
@@ -228,10 +236,16 @@ def test_schema_declares_every_operation_and_both_content_types(client: Client,
     assert get(client, reverse("api:fhir:openapi-json")).status_code == 401
     schema = get(client, reverse("api:fhir:openapi-json"), token_for("health_visitor")).json()
     assert sorted(schema["paths"]) == ["/api/fhir/Patient/{baby_id}", "/api/fhir/Questionnaire/{slug}",
+                                       "/api/fhir/QuestionnaireResponse",
                                        "/api/fhir/QuestionnaireResponse/{assessment_id}",
                                        "/api/fhir/RelatedPerson/{person_id}"]
-    for path in schema["paths"].values():
+    assert sorted(schema["paths"]["/api/fhir/QuestionnaireResponse"]) == ["post"]
+    assert sorted(schema["paths"]["/api/fhir/QuestionnaireResponse"]["post"]["responses"]) == [
+        "201", "400", "401", "403", "404"]
+    for name, path in schema["paths"].items():
+        if "get" not in path:
+            continue
         responses = path["get"]["responses"]
-        assert sorted(responses) == ["200", "401", "403", "404"]
+        assert sorted(responses) == ["200", "401", "403", "404"], name
         for response in responses.values():
             assert sorted(response["content"]) == ["application/fhir+json", "application/json"]

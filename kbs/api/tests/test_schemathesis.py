@@ -32,10 +32,13 @@ from schemathesis.specs.openapi.checks import (
 
 from kbs.accounts.models import User
 from kbs.api.actions import create_api_token
+from kbs.concerns.actions import create_task, raise_concern
+from kbs.concerns.models import TaskKind
 from kbs.conftest import TEST_NHS_NUMBERS, baby_details
 from kbs.contacts.actions import record_contact
 from kbs.core.security_figures import write_figures
 from kbs.families.models import Family
+from kbs.tools.actions import start_assessment
 
 # schemathesis 3 (a dev tool) builds its reference resolver on jsonschema's deprecated RefResolver;
 # nothing of ours uses it, so that one warning, and only in this test, is not an error.
@@ -107,13 +110,24 @@ def test_every_operation_keeps_to_the_schema(client: Client, demo_like: str, fam
                                       "setting": "home", "baby_seen": True, "sleep_place_observed": "cot",
                                       "language": "English", "interpreter_used": False, "notes": "", "shared": True})
     known = {"family_id": str(family.public_id), "contact_id": str(contact.public_id)}
+    # Assessments (issue 10): the family's baby, and a draft of theirs to read.
+    sleep = start_assessment(by=cast["health_visitor"], baby=family.babies.get(), tool_slug="safer-sleep")
+    known |= {"baby_id": str(sleep.baby.public_id), "assessment_id": str(sleep.public_id)}
+    # Families, people, concerns and tasks (issue 10): the mother, a concern and a task of the health visitor's.
+    concern = raise_concern(by=cast["health_visitor"], family=family, baby=None, category="other",
+                            what_was_seen="Worried about the stairs", severity="low")
+    task = create_task(by=cast["lead"], family=family, kind=TaskKind.OTHER, title="Visit again",
+                       agency=cast["health_visitor"].agency, due_at=timezone.now() + timedelta(days=2),  # type: ignore[arg-type]
+                       assigned_to=cast["health_visitor"], notify=False)
+    known |= {"person_id": str(family.people.get().public_id), "concern_id": str(concern.public_id),
+              "task_id": str(task.public_id)}  # type: ignore[union-attr]
     for operation in operations:
         run_operation(operation, headers, counts, statuses.setdefault(operation.verbose_name, set()), failures,
                       known)
 
     write_figures("schemathesis", counts)
-    assert counts["operations"] == 7
-    assert counts["cases"] >= 7 * 20, counts
+    assert counts["operations"] == 19
+    assert counts["cases"] >= 19 * 20, counts
     assert not failures, "\n\n".join(failures[:5])
     assert counts["server_errors"] == 0
     assert counts["schema_violations"] == 0

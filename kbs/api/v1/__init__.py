@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
 from kbs.api.auth import AUTH
-from kbs.api.v1 import babies, contacts, errors, tools
+from kbs.api.v1 import assessments, babies, concerns, contacts, errors, families, tasks, tools
 
 DESCRIPTION = """\
 The Keeping Babies Safe API for systems that work with babies' records: maternity and health-visiting
@@ -76,3 +76,7 @@ errors.install(api)
 api.add_router("", tools.router)
 api.add_router("", babies.router)
 api.add_router("", contacts.router)
+api.add_router("", assessments.router)
+api.add_router("", families.router)
+api.add_router("", concerns.router)
+api.add_router("", tasks.router)

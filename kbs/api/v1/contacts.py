@@ -167,6 +167,11 @@ def _form_problems(form: forms.ContactForm) -> list[dict[str, str]]:
             for field, messages in form.errors.items() for message in messages]
 
 
+def _api_detail(caller: Caller) -> dict[str, Any]:
+    """How the call came, for the audit event's detail: the token's name, or a session."""
+    return {"token": caller.token_name} if caller.token_name else {"session": True}
+
+
 def _contact(caller: Caller, contact: Contact) -> dict[str, Any]:
     return {
         "id": contact.public_id, "family_id": contact.family.public_id, "at": contact.at,
@@ -201,6 +206,7 @@ def record_contact(request: HttpRequest, response: HttpResponse, family_id: UUID
             contact = actions.record_contact(
                 by=caller.user, family=family, details=form.details(), present=form.present_people(),
                 deliveries=form.deliveries(), life_events=form.events(),
+                via={"through": caller.via, "api": _api_detail(caller)},
             )
         except ValidationError as error:
             raise ApiError(400, [{"item": "contact", "problem": str(m)} for m in error.messages]) from None
@@ -222,7 +228,7 @@ def list_contacts(request: HttpRequest, family_id: UUID, page: int = PAGE) -> di
     shown = paginator.get_page(page)
     record_event(by=caller.user, action=Action.VIEW, obj=family, family=family,
                  summary=f"Listed the family's contacts through the API with {caller.via} (page {shown.number})",
-                 detail={"api": {"token": caller.token_name} if caller.token_name else {"session": True}})
+                 detail={"api": _api_detail(caller)})
     return {"contacts": [_contact(caller, c) for c in shown.object_list], "page": shown.number,
             "pages": paginator.num_pages, "count": paginator.count}
 
@@ -235,5 +241,5 @@ def read_contact(request: HttpRequest, contact_id: UUID) -> dict[str, Any]:
     contact = access.contact_for(caller.user, contact_id, audit=False)
     record_event(by=caller.user, action=Action.VIEW, obj=contact, family=contact.family,
                  summary=f"Viewed a contact through the API with {caller.via}: {contact}",
-                 detail={"api": {"token": caller.token_name} if caller.token_name else {"session": True}})
+                 detail={"api": _api_detail(caller)})
     return _contact(caller, contact)

@@ -79,7 +79,7 @@ def test_new_baby_gets_a_family_with_the_mother_through_the_real_actions(cast: d
         cast["midwife"].agency, REASON, True)
     assert Entry.objects.filter(family=family).count() == 2  # registered, mother added
     summaries = set(AuditEvent.objects.filter(actor=cast["midwife"]).values_list("summary", flat=True))
-    assert {"Registered the family with Baby Hart1", "Imported births: 1 new, 0 matched, 0 rejected"} <= summaries
+    assert {"Registered the family with Baby Hart1", "Imported births: 1 new, 0 matched, 0 unborn babies born, 0 rejected"} <= summaries
 
 
 def test_existing_baby_is_matched_not_duplicated_or_changed(cast: dict[str, User], family: Family) -> None:
@@ -140,11 +140,11 @@ def test_a_failure_part_way_through_saves_nothing(cast: dict[str, User], monkeyp
 
     real, calls = load.create_birth, []
 
-    def fail_on_third(*, by: User, row: Any) -> Any:
+    def fail_on_third(*, by: User, row: Any, multiple: bool) -> Any:
         calls.append(row.row)
         if len(calls) == 3:
             raise RuntimeError("the database went away")
-        return real(by=by, row=row)
+        return real(by=by, row=row, multiple=multiple)
 
     monkeypatch.setattr(load, "create_birth", fail_on_third)
     batch = actions.check_births_file(by=cast["midwife"], data=good_file(4), file_name="b.csv")

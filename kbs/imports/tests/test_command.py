@@ -1,5 +1,6 @@
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -27,7 +28,7 @@ def test_imports_a_good_file_with_a_progress_bar(tmp_path: Path, cast: dict[str,
     path = tmp_path / "births.csv"
     path.write_bytes(good_file(3))
     out, err = run(path, "--user", "mw-maya")
-    assert "Imported: 3 new, 0 matched, 0 rejected rows left out" in out
+    assert "Imported: 3 new, 0 matched, 0 unborn babies born, 0 rejected rows left out" in out
     assert "Importing [##############################] 3/3" in err
     assert Baby.objects.count() == 3
 
@@ -44,7 +45,7 @@ def test_accepted_only_imports_the_good_rows_and_writes_the_report(
         mixed: Path, tmp_path: Path, cast: dict[str, User]) -> None:
     report = tmp_path / "rejected.csv"
     out, _ = run(mixed, "--user", "mw-maya", "--accepted-only", "--report", str(report))
-    assert "Imported: 2 new, 0 matched, 1 rejected rows left out" in out
+    assert "Imported: 2 new, 0 matched, 0 unborn babies born, 1 rejected rows left out" in out
     assert report.read_text().splitlines() == ["row,column,reason", '3,sex,"The baby\'s sex must be female, male or not_known"']
     assert Baby.objects.count() == 2
 
@@ -78,3 +79,25 @@ def test_missing_file_exits_2(tmp_path: Path, cast: dict[str, User]) -> None:
     with pytest.raises(CommandError, match="Cannot read") as error:
         run(tmp_path / "none.csv", "--user", "mw-maya")
     assert error.value.returncode == 2
+
+
+def test_command_records_the_birth_of_an_unborn_baby(tmp_path: Path, cast: dict[str, User], make_family: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kbs.conftest import TEST_NHS_NUMBERS, baby_details
+    from kbs.families import actions as family_actions
+
+    expected = timezone.localdate() + timedelta(days=5)
+    family = make_family(baby=baby_details(date_of_birth=None, nhs_number="", expected_delivery_date=expected))
+    family_actions.add_person(by=cast["health_visitor"], family=family, details={
+        "given_name": "Sophie", "family_name": "Hart", "relationship": "birth_mother", "date_of_birth": None,
+        "nhs_number": TEST_NHS_NUMBERS[3], "lives_in_household": True, "regular_carer": True,
+        "parental_responsibility": True, "last_seen_on": None})
+    path = tmp_path / "births.csv"
+    path.write_bytes(births_csv([birth_row(1, mother_nhs_number=TEST_NHS_NUMBERS[3]), birth_row(2)]))
+    out, err = run(path, "--user", "mw-maya")
+    assert "Imported: 1 new, 0 matched, 1 unborn babies born, 0 rejected rows left out" in out
+    assert "Importing [##############################] 2/2" in err
+    assert family.babies.get().nhs_number == birth_row(1)["nhs_number"]

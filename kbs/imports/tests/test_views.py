@@ -18,7 +18,7 @@ from kbs.imports.tests.conftest import birth_row, births_csv, good_file
 
 IMPORTERS = ["health_visitor", "lead", "midwife", "police"]
 REFUSED = ["analyst", "admin", "dpo", "outsider"]
-URLS = ["imports:births", "imports:births_confirm", "imports:births_report"]
+URLS = ["imports:births", "imports:births_checking", "imports:births_confirm", "imports:births_report"]
 
 
 def _client(user: User | None) -> Client:
@@ -37,7 +37,7 @@ def _csv(content: bytes, name: str = "births.csv", content_type: str = "text/csv
 
 
 def _upload(client: Client, content: bytes, **kw: Any) -> Any:
-    return client.post(reverse("imports:births"), {"file": _csv(content, **kw)})
+    return client.post(reverse("imports:births"), {"file": _csv(content, **kw)}, follow=True)
 
 
 def test_journey_upload_check_choose_accepted_only_and_result(cast: dict[str, User]) -> None:
@@ -116,6 +116,7 @@ def test_pages_open_for_people_who_register_families(persona: str, cast: dict[st
     client = _client(cast[persona])
     assert client.get(reverse("imports:births")).status_code == 200
     assert client.get(reverse("imports:births_confirm")).status_code == 302
+    assert client.get(reverse("imports:births_checking")).status_code == 302
     assert client.get(reverse("imports:births_report")).status_code == 302
 
 

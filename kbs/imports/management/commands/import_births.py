@@ -53,7 +53,8 @@ class _DryRun(Exception):
 
 
 class Command(BaseCommand):
-    help = "Check and import a births CSV file, creating or matching babies by NHS number."
+    help = ("Check and import a births CSV file, creating babies or matching them by NHS number, or to an unborn "
+            "baby by the birth mother's NHS number and expected date.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
@@ -102,10 +103,10 @@ class Command(BaseCommand):
                     raise _DryRun
         except _DryRun:
             actions.discard_births_file(by=user, batch=batch)
-            self.stdout.write(f"Dry run: {batch.created_count} would be new, {batch.matched_count} would match; "
-                              "nothing was saved")
+            self.stdout.write(f"Dry run: {batch.created_count} would be new, {batch.matched_count} would match, "
+                              f"{batch.born_count} would match an unborn baby; nothing was saved")
             sys.exit(1 if batch.rejected_rows else 0)
         except (actions.ImportRefused, ValidationError) as error:
             raise CommandError(f"Nothing was imported: {error}", returncode=1) from None
         self.stdout.write(f"Imported: {batch.created_count} new, {batch.matched_count} matched, "
-                          f"{batch.rejected_rows} rejected rows left out")
+                          f"{batch.born_count} unborn babies born, {batch.rejected_rows} rejected rows left out")
