@@ -3,23 +3,13 @@ they may still import. Anything else is the same "not found" as a file that does
 
 import uuid
 
-from django.http import Http404
-
 from kbs.accounts.models import User
 from kbs.contacts.models import ContactImport
-from kbs.imports.access import NOT_FOUND, require_importer
+from kbs.imports.access import own_upload, require_importer
 
 __all__ = ["contact_import_for", "require_importer"]
 
 
 def contact_import_for(user: User, public_id: str | uuid.UUID | None) -> ContactImport:
     """The user's own contacts file. (Reading it is audited by the caller, which knows why.)"""
-    require_importer(user)
-    try:
-        key = uuid.UUID(str(public_id))
-    except ValueError:
-        raise Http404(NOT_FOUND) from None
-    batch = ContactImport.objects.filter(public_id=key, created_by=user).first()
-    if batch is None:
-        raise Http404(NOT_FOUND)
-    return batch
+    return own_upload(ContactImport, user, public_id)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kbs.accounts.models import User
-from kbs.api.actions import create_api_token
+from kbs.api.tests.calls import get
 from kbs.audit.models import Action, AuditEvent
 from kbs.chronology.models import Entry
 from kbs.families.models import Baby, Family
@@ -30,14 +30,6 @@ BRUISING_ACTIONS = ["discuss_safeguarding_lead_same_day", "give_universal_messag
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def token_for(cast: dict[str, User]) -> Callable[..., str]:
-    def make(persona: str, scopes: list[str] | None = None) -> str:
-        return create_api_token(by=None, user=cast[persona], name=f"{persona} system", scopes=scopes)[1]
-
-    return make
 
 
 def baby(family: Family) -> Baby:
@@ -68,10 +60,6 @@ def post(client: Client, path: str, token: str | None, data: Any, **headers: str
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     return client.post(path, data=json.dumps(data), content_type="application/json", headers=headers)
-
-
-def get(client: Client, path: str, token: str | None) -> Any:
-    return client.get(path, headers={"Authorization": f"Bearer {token}"} if token else {})
 
 
 def nothing_saved() -> None:

@@ -1,7 +1,6 @@
 """Concerns through the API: raising one as the page does (with its clock, task and audit), idempotent
 retries, bad input saving nothing, listing and reading with the sharing rule, and every refusal."""
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kbs.accounts.models import User
-from kbs.api.actions import create_api_token
+from kbs.api.tests.calls import get, post_json
 from kbs.audit.models import Action, AuditEvent
 from kbs.chronology.models import Entry
 from kbs.concerns import actions
@@ -31,21 +30,7 @@ def body(**changes: Any) -> dict[str, Any]:
 
 
 def post(client: Client, family: Family, token: str | None, data: Any, **headers: str) -> Any:
-    if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    return client.post(url(family), data=json.dumps(data), content_type="application/json", headers=headers)
-
-
-def get(client: Client, path: str, token: str | None) -> Any:
-    return client.get(path, headers={"Authorization": f"Bearer {token}"} if token else {})
-
-
-@pytest.fixture
-def token_for(cast: dict[str, User]) -> Callable[..., str]:
-    def make(persona: str, scopes: list[str] | None = None) -> str:
-        return create_api_token(by=None, user=cast[persona], name=f"{persona} system", scopes=scopes)[1]
-
-    return make
+    return post_json(client, url(family), token, data, **headers)
 
 
 def test_raising_a_concern_is_the_same_as_on_the_page(client: Client, family: Family,

@@ -2,31 +2,18 @@
 (no token, no scope, a role without the API, an agency not involved)."""
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from kbs.accounts.models import User
-from kbs.api.actions import create_api_token
+from kbs.api.tests.calls import get
 from kbs.audit.models import Action, AuditEvent
 from kbs.conftest import TEST_NHS_NUMBERS, baby_details
 from kbs.families.models import Family
 
 NO_API = ["analyst", "admin", "dpo", "outsider"]
-
-
-def get(client: Client, path: str, token: str | None) -> Any:
-    return client.get(path, headers={"Authorization": f"Bearer {token}"} if token else {})
-
-
-@pytest.fixture
-def token_for(cast: dict[str, User]) -> Callable[..., str]:
-    def make(persona: str, scopes: list[str] | None = None) -> str:
-        return create_api_token(by=None, user=cast[persona], name=f"{persona} system", scopes=scopes)[1]
-
-    return make
 
 
 def family_url(family: Family) -> str:

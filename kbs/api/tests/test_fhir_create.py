@@ -15,8 +15,6 @@ from django.utils import timezone
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
-from kbs.accounts.models import User
-from kbs.api.actions import create_api_token
 from kbs.api.v1.fhir import NHS_NUMBER_SYSTEM, OUTCOME_URL, STILL_NEEDED_URL
 from kbs.audit.models import Action, AuditEvent
 from kbs.conftest import TEST_NHS_NUMBERS
@@ -33,14 +31,6 @@ FHIR_JSON = "application/fhir+json"
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def token_for(cast: dict[str, User]) -> Callable[..., str]:
-    def make(persona: str, scopes: list[str] | None = None) -> str:
-        return create_api_token(by=None, user=cast[persona], name=f"{persona} system", scopes=scopes)[1]
-
-    return make
 
 
 def baby(family: Family) -> Baby:

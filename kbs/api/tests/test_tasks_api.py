@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from kbs.accounts.models import User
 from kbs.api.actions import create_api_token
+from kbs.api.tests.calls import get
 from kbs.audit.models import Action, AuditEvent
 from kbs.chronology.models import Entry
 from kbs.concerns import actions
@@ -35,18 +36,6 @@ def make_task(family: Family, cast: dict[str, User]) -> Callable[..., Task]:
         return task
 
     return make
-
-
-@pytest.fixture
-def token_for(cast: dict[str, User]) -> Callable[..., str]:
-    def make(persona: str, scopes: list[str] | None = None) -> str:
-        return create_api_token(by=None, user=cast[persona], name=f"{persona} system", scopes=scopes)[1]
-
-    return make
-
-
-def get(client: Client, path: str, token: str | None) -> Any:
-    return client.get(path, headers={"Authorization": f"Bearer {token}"} if token else {})
 
 
 def complete(client: Client, task: Task, token: str | None, data: Any, **headers: str) -> Any:

@@ -15,8 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from django.db import transaction
 
-from kbs.accounts.models import User
-from kbs.imports import actions
+from kbs.imports import actions, cli
 from kbs.imports.models import State
 from kbs.imports.validation import report_csv
 
@@ -57,24 +56,11 @@ class Command(BaseCommand):
             "baby by the birth mother's NHS number and expected date.")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path)
-        parser.add_argument("--user", required=True, help="the KBS username of the person importing")
-        parser.add_argument("--accepted-only", action="store_true", help="import the accepted rows even if others are rejected")
-        parser.add_argument("--dry-run", action="store_true", help="check and match, but save no babies")
-        parser.add_argument("--report", type=Path, help="write the report of rejected rows to this CSV file")
+        cli.add_arguments(parser, dry_run="check and match, but save no babies")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
-        user = User.objects.filter(username=options["user"], is_active=True).first()
-        if user is None:
-            raise CommandError(f"No active user called {options['user']}", returncode=2)
-        if not actions.may_import(user):
-            raise CommandError(f"{user.username} may not import births (it needs a role that registers families, "
-                               "and an agency)", returncode=2)
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise CommandError(f"Cannot read {path}: {error.strerror}", returncode=2) from None
+        user, data = cli.importer_and_file(options, "births")
         err = self.stderr
         checking = Progress("Checking ", max(data.count(b"\n"), 1), err)  # an estimate: the file's lines
         batch = actions.check_births_file(by=user, data=data, file_name=path.name, progress=checking)

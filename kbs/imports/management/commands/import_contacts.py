@@ -15,8 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kbs.accounts.models import User
-from kbs.imports import contacts_actions
+from kbs.imports import cli, contacts_actions
 from kbs.imports.management.commands.import_births import Progress
 from kbs.imports.models import State
 from kbs.imports.validation import report_csv
@@ -26,24 +25,11 @@ class Command(BaseCommand):
     help = "Check and import a CSV file of contacts recorded in another system, matched to babies by NHS number."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path)
-        parser.add_argument("--user", required=True, help="the KBS username of the person importing")
-        parser.add_argument("--accepted-only", action="store_true", help="import the accepted rows even if others are rejected")
-        parser.add_argument("--dry-run", action="store_true", help="check every row, but import nothing")
-        parser.add_argument("--report", type=Path, help="write the report of rejected rows to this CSV file")
+        cli.add_arguments(parser, dry_run="check every row, but import nothing")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
-        user = User.objects.filter(username=options["user"], is_active=True).first()
-        if user is None:
-            raise CommandError(f"No active user called {options['user']}", returncode=2)
-        if not contacts_actions.may_import(user):
-            raise CommandError(f"{user.username} may not import contacts (it needs a role that registers families, "
-                               "and an agency)", returncode=2)
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise CommandError(f"Cannot read {path}: {error.strerror}", returncode=2) from None
+        user, data = cli.importer_and_file(options, "contacts")
         bar: Progress | None = None
 
         def progress(done: int, total: int) -> None:
