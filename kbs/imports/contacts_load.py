@@ -4,7 +4,10 @@ On PostgreSQL the file is streamed with COPY into a TEMP staging table of text c
 no WAL), every rule of `contacts_rules` is applied set-based in SQL (the NHS number's check digit
 included) and the accepted rows are written by one INSERT … SELECT joined to the babies by NHS
 number. A quick pass does that with no report; if it took every row the file was clean, otherwise it
-is rolled back and the full pass builds the report (see `_statement`). Elsewhere (SQLite) Python's
+is rolled back and the full pass builds the report (see `_statement`). When a big file is to be
+loaded, the quick pass is pipelined instead (`_pipelined`): other connections stage and check the
+file and stream the accepted rows to this one, which writes them with COPY while they check; the
+full pass is the same. Elsewhere (SQLite) Python's
 csv module reads the file, the same rules run row by row and the rows are written with bulk_create.
 
 Both give the same report (row, column, reason), in the same order. A file COPY cannot read as a
@@ -15,9 +18,13 @@ Everything happens inside a savepoint: when nothing is to be kept (checking only
 with rejected rows) it is rolled back, so nothing is ever half-imported.
 """
 
+import contextlib
 import csv
 import io
+import itertools
+import queue
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -36,6 +43,10 @@ BATCH = 2000
 CHUNK = 500  # well under SQLite's limit on query parameters
 COPY_BLOCK = 1 << 20
 BIG = 20_000  # rows: from here, hash joins (see _postgresql)
+SOURCES = 2  # connections that stage parts of the file at once, then check them in turn (see _pipelined)
+BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, length of the header extension
+BINARY_TRAILER = b"\xff\xff"
+PIPELINE_BYTES = 1 << 20  # about 5,000 rows: from here the quick pass uses both cores (see _pipelined)
 STAGING = "kbs_contact_staging"
 TABLE = HistoricContact._meta.db_table
 
@@ -235,6 +246,34 @@ class _Slow(Exception):
     """The quick pass found a rejected row: take the full pass, which also finds repeated rows."""
 
 
+def _insert_columns() -> list[str]:
+    return [*rules.COLUMNS, "baby_id", "family_id", "import_batch_id"]
+
+
+def _values(batch: ContactImport | None) -> list[str]:
+    """The stored value of each insert column, over a checked row (see `_checked`)."""
+    return [
+        "v_source_system", "v_source_reference", "d_nhs", "v_contact_date::date", "nullif(v_contact_time, '')::time",
+        "v_agency_code", "v_contact_type", "v_setting", "lower(v_baby_seen) = 'yes'", "v_sleep_place_observed",
+        *(f"translate(lower(v_{c}), ' ' || chr(9), '')" for c in rules.GIVEN_TO), "v_notes",
+        "baby_id", "family_id", str(int(batch.pk)) if batch else "NULL",
+    ]
+
+
+def _checked(*, full: bool) -> str:
+    """Every staged row, cleaned, with its context (the baby matched, the earlier row it repeats when
+    `full`, whether it is already imported): what the rules of `contacts_rules` read."""
+    # OFFSET 0 keeps the cleaned values a subquery of their own, so each is computed once per row
+    # rather than once per use (the planner would otherwise inline every btrim into every rule).
+    return f"""
+  SELECT v.*, b.id AS baby_id, b.family_id, {"CASE WHEN d.first_n < v.n THEN d.first_n END" if full else "NULL::bigint"}
+         AS first_row, t.id IS NOT NULL AS already
+  FROM (SELECT n, {rules.sql_cleaned()} FROM {STAGING} OFFSET 0) v
+  LEFT JOIN {Baby._meta.db_table} b ON b.nhs_number = v.d_nhs AND b.nhs_number <> ''
+  {"LEFT JOIN dup d ON d.v_source_system = v.v_source_system AND d.v_source_reference = v.v_source_reference" if full else ""}
+  LEFT JOIN {TABLE} t ON t.source_system = v.v_source_system AND t.source_reference = v.v_source_reference"""  # noqa: S608
+
+
 def _statement(*, load: bool, full: bool, on: date, batch: ContactImport | None) -> str:
     """The one query that checks every staged row and, when `load`, inserts the accepted ones.
 
@@ -243,24 +282,9 @@ def _statement(*, load: bool, full: bool, on: date, batch: ContactImport | None)
     (the unique constraint would have refused), so the file is clean and no report is needed. Any
     rejected row, or a refused repeat, sends the caller to the full pass, which also looks for
     repeated rows and returns every problem."""
-    insert_columns = ", ".join([*rules.COLUMNS, "baby_id", "family_id", "import_batch_id"])
-    values = ", ".join([
-        "v_source_system", "v_source_reference", "d_nhs", "v_contact_date::date", "nullif(v_contact_time, '')::time",
-        "v_agency_code", "v_contact_type", "v_setting", "lower(v_baby_seen) = 'yes'", "v_sleep_place_observed",
-        *(f"translate(lower(v_{c}), ' ' || chr(9), '')" for c in rules.GIVEN_TO), "v_notes",
-        "baby_id", "family_id", str(int(batch.pk)) if batch else "NULL",
-    ])
-    # OFFSET 0 keeps the cleaned values a subquery of their own, so each is computed once per row
-    # rather than once per use (the planner would otherwise inline every btrim into every rule).
-    checked = f"""
-  SELECT v.*, b.id AS baby_id, b.family_id, {"CASE WHEN d.first_n < v.n THEN d.first_n END" if full else "NULL::bigint"}
-         AS first_row, t.id IS NOT NULL AS already
-  FROM (SELECT n, {rules.sql_cleaned()} FROM {STAGING} OFFSET 0) v
-  LEFT JOIN {Baby._meta.db_table} b ON b.nhs_number = v.d_nhs AND b.nhs_number <> ''
-  {"LEFT JOIN dup d ON d.v_source_system = v.v_source_system AND d.v_source_reference = v.v_source_reference" if full else ""}
-  LEFT JOIN {TABLE} t ON t.source_system = v.v_source_system AND t.source_reference = v.v_source_reference"""  # noqa: S608
+    insert_columns, values = ", ".join(_insert_columns()), ", ".join(_values(batch))
     if not full:
-        return (f"INSERT INTO {TABLE} ({insert_columns}) SELECT {values} FROM ({checked}) c "  # noqa: S608
+        return (f"INSERT INTO {TABLE} ({insert_columns}) SELECT {values} FROM ({_checked(full=False)}) c "  # noqa: S608
                 f"WHERE {rules.sql_accepted(on)}")
     insert = (f", ins AS (INSERT INTO {TABLE} ({insert_columns}) SELECT {values} FROM p "  # noqa: S608
               "WHERE cardinality(problems) = 0)") if load else ""
@@ -269,15 +293,217 @@ WITH dup AS (
   SELECT v_source_system, v_source_reference, min(n) AS first_n
   FROM (SELECT n, {rules.sql_cleaned()} FROM {STAGING} OFFSET 0) s GROUP BY 1, 2 HAVING count(*) > 1
 ),
-p AS MATERIALIZED (SELECT c.*, {rules.sql_problems(on)} AS problems FROM ({checked}) c){insert}
+p AS MATERIALIZED (SELECT c.*, {rules.sql_problems(on)} AS problems FROM ({_checked(full=True)}) c){insert}
 SELECT n, problems FROM p WHERE cardinality(problems) > 0 ORDER BY n
 """  # noqa: S608
+
+
+def _create_staging(execute: Callable[[str], Any], *, numbered: bool) -> None:
+    """The TEMP staging table: one text column per file column, and `n`, the row's line in the file
+    when `numbered` (the full pass reports by it; the quick pass saves numbering a million rows)."""
+    execute(f"DROP TABLE IF EXISTS pg_temp.{STAGING}")
+    execute(f"CREATE TEMP TABLE {STAGING} (n bigint{' GENERATED ALWAYS AS IDENTITY (START WITH 2)' if numbered else ''}, "
+            + ", ".join(f"{c} text" for c in rules.COLUMNS) + ")" + (" ON COMMIT DROP" if numbered else ""))
+
+
+def _copy_in(cursor: Any, payload: memoryview, columns: list[str], progress: Callable[[int, int], None] | None,
+             header: bool = True) -> int:
+    """Stream the file into the staging table on a psycopg cursor; the number of rows, or _NotATable."""
+    try:
+        # PostgreSQL checks the encoding as it reads (client_encoding is UTF8).
+        with cursor.copy(f"COPY {STAGING} ({', '.join(columns)}) FROM STDIN (FORMAT csv{', HEADER' if header else ''})") as copy:
+            for start in range(0, len(payload), COPY_BLOCK):
+                copy.write(payload[start:start + COPY_BLOCK])
+                if progress is not None:
+                    progress(min(start + COPY_BLOCK, len(payload)), len(payload))
+    except (DatabaseError, psycopg.Error) as error:
+        raise _NotATable from error
+    return int(cursor.rowcount)
+
+
+def _counted(total: int, max_rows: int | None) -> int:
+    if total == 0:
+        raise FileRefused("The file has column headings but no contacts.")
+    if max_rows is not None and total > max_rows:
+        raise _too_many(max_rows)
+    return total
+
+
+def _cuts(data: bytes, start: int, count: int) -> list[memoryview]:
+    """The file (from `start`, after any byte order mark) cut into about `count` parts of similar
+    size, each ending at a line end outside any quoted value (an even number of double quotes before
+    it), so that each part holds whole CSV rows and only the first has the headings."""
+    cuts, at, quotes_before = [start], start, 0
+    for k in range(1, count):
+        pos = data.find(b"\n", max(at, start + (len(data) - start) * k // count))
+        while pos >= 0 and (quotes_before + data.count(b'"', at, pos)) % 2:
+            pos = data.find(b"\n", pos + 1)
+        if pos < 0:
+            break
+        quotes_before += data.count(b'"', at, pos + 1)
+        at = pos + 1
+        cuts.append(at)
+    cuts.append(len(data))
+    whole = memoryview(data)
+    return [whole[a:b] for a, b in itertools.pairwise(cuts) if b > a]
+
+
+@dataclass
+class _Source:
+    """One connection checking one part of the file (see _pipelined), in a thread of its own."""
+
+    part: memoryview
+    header: bool
+    rows: int = 0
+    failed: BaseException | None = None
+    staged: threading.Event = field(default_factory=threading.Event)
+    turn: threading.Event = field(default_factory=threading.Event)  # set when the part before has been sent
+    sent: threading.Event = field(default_factory=threading.Event)
+
+
+def _check_part(source: _Source, params: dict[str, Any], columns: list[str], query: str, go: threading.Event,
+                stop: threading.Event, out: "queue.Queue[bytes | BaseException | None]",
+                progress: Callable[[int, int], None] | None) -> None:
+    try:
+        with psycopg.connect(**params) as conn, conn.cursor() as cursor:
+            cursor.execute("SET work_mem = '256MB'")
+            cursor.execute("SET temp_buffers = '1GB'")  # a new session: no temp table yet
+            _create_staging(cursor.execute, numbered=False)
+            source.rows = _copy_in(cursor, source.part, columns, progress, header=source.header)
+            if source.rows > BIG // SOURCES:
+                cursor.execute("SET enable_nestloop = off")
+            source.staged.set()
+            go.wait()
+            source.turn.wait()  # parts are sent in the file's order, one at a time
+            if stop.is_set():
+                return
+            block, first = bytearray(), True
+            with cursor.copy(query) as rows:
+                for row in rows:
+                    if len(block) >= COPY_BLOCK // 4:  # sent one row late, so the last block has the trailer
+                        if first:  # each part's output starts with the binary COPY header: one is sent
+                            del block[:len(BINARY_HEADER)]
+                            first = False
+                        if not _put(out, bytes(block), stop):
+                            return
+                        block = bytearray()
+                    block += row
+            if first:
+                del block[:len(BINARY_HEADER)]
+            if _put(out, bytes(block[:-len(BINARY_TRAILER)]), stop):
+                _put(out, None, stop)
+    except BaseException as error:  # handed to the main thread, which raises it
+        source.failed = error
+        source.staged.set()
+        _put(out, error, stop)
+    finally:
+        source.sent.set()
+
+
+def _put(out: "queue.Queue[bytes | BaseException | None]", item: bytes | BaseException | None,
+         stop: threading.Event) -> bool:
+    """Hand a block to the main thread, unless it has stopped reading (then False)."""
+    while not stop.is_set():
+        with contextlib.suppress(queue.Full):
+            out.put(item, timeout=0.2)
+            return True
+    return False
+
+
+def _pipelined(data: bytes, start: int, columns: list[str], batch: ContactImport | None, on: date,
+               max_rows: int | None, progress: Callable[[int, int], None] | None) -> int | None:
+    """The quick pass for a big file, on both cores. The file is cut in SOURCES parts; for each, a
+    connection of its own (in a thread) stages the part into its own TEMP table, and then, in the
+    file's order, checks it and streams its accepted rows out (`COPY (SELECT …) TO STDOUT`, binary:
+    the same SELECT as the one-connection quick pass), while Django's own connection, inside the
+    import's transaction and a savepoint, writes them with one `COPY … FROM STDIN` as they arrive.
+    So the database checks and writes at once, and later parts are staged while the first is checked.
+    Returns the number of rows when every row of the file was loaded; otherwise the savepoint is
+    rolled back.
+
+    The checking connections see only committed data: the babies (made before their contacts are
+    imported; a baby made in this same transaction is not matched, and the file falls back) and the
+    rows already imported (a row written by this transaction but not committed is refused by the
+    unique constraint). Raises _Slow when a row was rejected or repeated (in the file, or across
+    parts): the full pass must say which. Returns None, having written nothing, when a checking
+    connection cannot be opened: the caller takes the one-connection path."""
+    params = connection.get_connection_params()
+    names = _insert_columns()
+    with connection.cursor() as cursor:  # binary COPY needs each value in exactly the column's type
+        cursor.execute("SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
+                       "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped", [TABLE])
+        types = dict(cursor.fetchall())
+    values = ", ".join(f"({value})::{types[name]}" for name, value in zip(names, _values(batch), strict=True))
+    query = (f"COPY (SELECT {values} FROM ({_checked(full=False)}) c WHERE {rules.sql_accepted(on)}) "  # noqa: S608
+             "TO STDOUT (FORMAT binary)")
+    parts = _cuts(data, start, SOURCES)
+    size = len(data) - start
+    sources = [_Source(part, header=index == 0) for index, part in enumerate(parts)]
+    go, stop = threading.Event(), threading.Event()
+    sources[0].turn = go
+    for before, after in itertools.pairwise(sources):
+        after.turn = before.sent
+    out: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=16)
+    scaled = None if progress is None else (  # the first part's staging, as a share of the file
+        lambda done, _: progress(min(done * size // len(parts[0]), size), size))
+    threads = [threading.Thread(target=_check_part, daemon=True,
+                                args=(source, params, columns, query, go, stop, out, scaled if index == 0 else None))
+               for index, source in enumerate(sources)]
+    try:
+        for thread in threads:
+            thread.start()
+        for source in sources:
+            source.staged.wait()
+        for source in sources:
+            if isinstance(source.failed, psycopg.OperationalError) and not source.rows:
+                return None  # no connection
+            if source.failed is not None:
+                raise source.failed
+        total = _counted(sum(source.rows for source in sources), max_rows)
+        go.set()
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            try:
+                with transaction.atomic():
+                    with raw.copy(f"COPY {TABLE} ({', '.join(names)}) FROM STDIN (FORMAT binary)") as target:
+                        target.write(BINARY_HEADER)
+                        finished = 0
+                        while finished < len(sources):
+                            item = out.get()
+                            if item is None:
+                                finished += 1
+                            elif isinstance(item, BaseException):
+                                raise item
+                            else:
+                                target.write(item)
+                        target.write(BINARY_TRAILER)
+                    if raw.rowcount != total:
+                        raise _Slow  # rolls the savepoint back
+            except (IntegrityError, psycopg.IntegrityError):
+                raise _Slow from None
+        return total
+    finally:
+        stop.set()
+        go.set()
+        for source in sources:
+            source.sent.set()
+        for thread in threads:
+            thread.join()
 
 
 def _postgresql(data: bytes, columns: list[str], batch: ContactImport | None, accepted_only: bool, load: bool, on: date,
                 max_rows: int | None, progress: Callable[[int, int], None] | None) -> Outcome:
     outcome = Outcome(loader="postgresql")
     payload = memoryview(data)[3:] if data.startswith(b"\xef\xbb\xbf") else memoryview(data)
+    quick = load
+    if load and len(payload) >= PIPELINE_BYTES:
+        try:
+            loaded = _pipelined(data, len(data) - len(payload), columns, batch, on, max_rows, progress)
+        except _Slow:
+            quick = False  # a row was rejected or repeated: only the full pass can say which
+        else:
+            if loaded is not None:
+                return Outcome(total=loaded, imported=loaded, loader="postgresql-pipelined")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '256MB'")
         try:  # room for the staging table in memory; only possible before the session's first temp table
@@ -285,30 +511,14 @@ def _postgresql(data: bytes, columns: list[str], batch: ContactImport | None, ac
                 cursor.execute("SET LOCAL temp_buffers = '1GB'")
         except DatabaseError:
             pass
-        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGING}")
-        cursor.execute(f"CREATE TEMP TABLE {STAGING} (n bigint GENERATED ALWAYS AS IDENTITY (START WITH 2), "
-                       + ", ".join(f"{c} text" for c in rules.COLUMNS) + ") ON COMMIT DROP")
-        raw = cursor.cursor
-        try:
-            with transaction.atomic():
-                # PostgreSQL checks the encoding as it reads (client_encoding is UTF8).
-                with raw.copy(f"COPY {STAGING} ({', '.join(columns)}) FROM STDIN (FORMAT csv, HEADER)") as copy:
-                    for start in range(0, len(payload), COPY_BLOCK):
-                        copy.write(payload[start:start + COPY_BLOCK])
-                        if progress is not None:
-                            progress(min(start + COPY_BLOCK, len(payload)), len(payload))
-                outcome.total = raw.rowcount
-        except (DatabaseError, psycopg.Error) as error:
-            raise _NotATable from error
-        if outcome.total == 0:
-            raise FileRefused("The file has column headings but no contacts.")
-        if max_rows is not None and outcome.total > max_rows:
-            raise _too_many(max_rows)
+        _create_staging(cursor.execute, numbered=True)
+        with transaction.atomic():  # a COPY that fails leaves the transaction usable
+            outcome.total = _counted(_copy_in(cursor.cursor, payload, columns, progress), max_rows)
         if outcome.total > BIG:
             # The planner cannot estimate how many rows pass the rules, guesses very few and would look
             # each one's baby up by index: hash joins are several times faster for a big file.
             cursor.execute("SET LOCAL enable_nestloop = off")
-        if load:
+        if quick:
             try:
                 with transaction.atomic():
                     cursor.execute(_statement(load=True, full=False, on=on, batch=batch))

@@ -1,13 +1,18 @@
 """Importing historic contacts: malformed files give a clear report and leave the database as it was;
 all-or-nothing and accepted-only; already-imported rows; and, when the suite runs on PostgreSQL,
-the COPY loader and the row-by-row loader give identical reports and rows, including for 100,000 rows."""
+the COPY loader and the row-by-row loader give identical reports and rows, including for 100,000 rows,
+and the pipelined quick pass stores the same rows or falls back to the same report."""
 
+import contextlib
+import csv
+import io
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
+import psycopg
 import pytest
 from django.utils import timezone
 
@@ -197,3 +202,131 @@ if ON_POSTGRES:
         assert HistoricContact.objects.count() == 100_000
         event = AuditEvent.objects.filter(actor=cast["health_visitor"], object_type__icontains="contactimport").first()
         assert event is not None
+
+    # The pipelined quick pass (contacts_load._pipelined) checks the file on a second connection, which
+    # sees only committed data; the test's own transaction hides its babies from it. These babies are
+    # committed by a connection of their own for the test's length, then deleted.
+    COMMITTED_NHS = TEST_NHS_NUMBERS[3:5]
+
+    class _Discard(Exception):
+        pass
+
+    @pytest.fixture
+    def committed_babies(make_family: Callable[..., Family]) -> Iterator[list[tuple[int, int]]]:
+        from django.db import connection, transaction
+
+        rows: list[tuple[str, str]] = []
+        with contextlib.suppress(_Discard), transaction.atomic():
+            for number in COMMITTED_NHS:
+                made = make_family(baby=baby_details(nhs_number=number))
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT (to_jsonb(f) - 'created_by_id')::text FROM families_family f WHERE id = %s",
+                                   [made.pk])
+                    family_json = cursor.fetchone()[0]
+                    cursor.execute("SELECT to_jsonb(b)::text FROM families_baby b WHERE family_id = %s", [made.pk])
+                    rows.append((family_json, cursor.fetchone()[0]))
+            raise _Discard  # the test's transaction keeps none of it
+        ids: list[tuple[int, int]] = []
+        with psycopg.connect(**connection.get_connection_params()) as other:
+            for family_json, baby_json in rows:
+                family_id = other.execute("INSERT INTO families_family SELECT * FROM jsonb_populate_record("
+                                          "NULL::families_family, %s::jsonb) RETURNING id", [family_json]).fetchone()
+                baby_id = other.execute("INSERT INTO families_baby SELECT * FROM jsonb_populate_record("
+                                        "NULL::families_baby, %s::jsonb) RETURNING id", [baby_json]).fetchone()
+                assert family_id is not None
+                assert baby_id is not None
+                ids.append((baby_id[0], family_id[0]))
+        try:
+            yield ids
+        finally:
+            with psycopg.connect(**connection.get_connection_params()) as other:
+                other.execute("SET lock_timeout = '10s'")
+                for baby_id, family_id in ids:
+                    other.execute("DELETE FROM families_baby WHERE id = %s", [baby_id])
+                    other.execute("DELETE FROM families_family WHERE id = %s", [family_id])
+
+    @pytest.fixture
+    def pipeline(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+        """Every file takes the pipelined quick pass; the list says how each attempt ended."""
+        ended: list[str] = []
+        real = contacts_load._pipelined
+
+        def spy(*args: Any) -> int | None:
+            try:
+                loaded = real(*args)
+            except contacts_load._Slow:
+                ended.append("fell back")
+                raise
+            ended.append("loaded" if loaded is not None else "not tried")
+            return loaded
+
+        monkeypatch.setattr(contacts_load, "PIPELINE_BYTES", 0)
+        monkeypatch.setattr(contacts_load, "_pipelined", spy)
+        return ended
+
+    def _varied(count: int) -> bytes:
+        """Clean rows that still need cleaning: spaces around values, spaced NHS numbers, mixed case."""
+        rows = []
+        for n in range(1, count + 1):
+            number = COMMITTED_NHS[n % 2]
+            rows.append(contact_row(
+                f"{number[:3]} {number[3:6]} {number[6:]}" if n % 3 == 0 else number, n,
+                contact_time="" if n % 4 == 0 else f"{8 + n % 10:02d}:{n % 60:02d}",
+                baby_seen=" Yes " if n % 2 else "no", safe_sleep_given_to=" Father ; grandparent" if n % 5 == 0 else "",
+                safe_handling_given_to="BIRTH_MOTHER" if n % 7 == 0 else "birth_mother;father",
+                source_system=" RiO " if n % 2 else "SystmOne",
+                notes=f'Said "fine",\nthen left {n}' if n % 6 == 0 else ""))
+        return contacts_csv(rows)
+
+    STORED = [*COLUMNS, "baby_id", "family_id"]
+
+    def test_pipelined_pass_stores_what_the_row_by_row_loader_stores(committed_babies: list[tuple[int, int]],
+                                                                      pipeline: list[str], cast: dict[str, User]) -> None:
+        data = _varied(300)
+        by_python = _import(cast["health_visitor"], data, loader="python")
+        assert by_python.state == State.IMPORTED
+        expected = list(HistoricContact.objects.order_by("source_reference").values_list(*STORED))
+        HistoricContact.objects.all().delete()
+        batch = _import(cast["health_visitor"], data, loader="postgresql")
+        assert pipeline == ["loaded"]
+        assert (batch.state, batch.total_rows, batch.imported_count, batch.problems) == (State.IMPORTED, 300, 300, [])
+        event = AuditEvent.objects.filter(object_type__icontains="contactimport").order_by("-id").first()
+        assert event is not None
+        assert event.detail["loader"] == "postgresql-pipelined"
+        assert list(HistoricContact.objects.order_by("source_reference").values_list(*STORED)) == expected
+        assert {row[-2:] for row in expected} == set(committed_babies)
+        assert set(HistoricContact.objects.values_list("import_batch_id", flat=True)) == {batch.pk}
+
+    @pytest.mark.parametrize("extra", [
+        contact_row(COMMITTED_NHS[0], 900, contact_date="2999-01-01"),  # rejected by a rule
+        contact_row(COMMITTED_NHS[0], 1, source_system="RiO"),  # repeats row 2: refused by the unique constraint
+    ])
+    @pytest.mark.parametrize("accepted_only", [False, True])
+    def test_pipelined_pass_falls_back_to_the_same_report(committed_babies: list[tuple[int, int]], pipeline: list[str],
+                                                          cast: dict[str, User], extra: dict[str, str],
+                                                          accepted_only: bool) -> None:
+        data = _varied(40) + contacts_csv([extra]).split(b"\n", 1)[1]
+        by_python = _import(cast["health_visitor"], data, accepted_only=accepted_only, loader="python")
+        expected = sorted(HistoricContact.objects.values_list(*STORED))
+        HistoricContact.objects.all().delete()
+        batch = _import(cast["health_visitor"], data, accepted_only=accepted_only, loader="postgresql")
+        assert pipeline == ["fell back"]
+        assert batch.problems == by_python.problems
+        assert len(batch.problems) == 1
+        assert (batch.state, batch.total_rows, batch.imported_count) == \
+            (by_python.state, by_python.total_rows, by_python.imported_count)
+        assert sorted(HistoricContact.objects.values_list(*STORED)) == expected
+        assert len(expected) == (40 if accepted_only else 0)
+
+
+def test_a_file_is_cut_only_between_rows() -> None:
+    rows = [contact_row(NHS, n, notes=f'line one\n"quoted" {n}\nline three' if n % 2 else f"plain {n}")
+            for n in range(1, 60)]
+    data = b"\xef\xbb\xbf" + contacts_csv(rows)
+    for count in (1, 2, 3, 7):
+        parts = contacts_load._cuts(data, 3, count)
+        assert b"".join(bytes(p) for p in parts) == data[3:]
+        assert len(parts) == count
+        read = [r for p in parts for r in csv.reader(io.StringIO(bytes(p).decode(), newline=""))]
+        assert read[0] == list(COLUMNS)
+        assert [r[1] for r in read[1:]] == [row["source_reference"] for row in rows]

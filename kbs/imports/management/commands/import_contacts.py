@@ -1,8 +1,9 @@
 """Import a historic contacts CSV file (contacts recorded in another system):
 `manage.py import_contacts FILE --user USERNAME [--accepted-only] [--dry-run] [--report OUT.csv]`.
 
-Checking and importing are one pass (on PostgreSQL: COPY into a staging table, every rule in one
-query, one INSERT … SELECT; see kbs/imports/contacts_load.py), in one transaction: all-or-nothing
+Checking and importing are one pass (on PostgreSQL: COPY into a staging table and every rule in
+one query; a big clean file is checked and written by COPY in two streams at once; see
+kbs/imports/contacts_load.py), in one transaction: all-or-nothing
 unless --accepted-only. Exit codes as import_births: 0 imported (or, with --dry-run, every row
 accepted); 1 some rows were rejected and nothing was imported (all-or-nothing, or --dry-run); 2 the
 file was refused as a whole or the command was used wrongly. The report of rejected rows goes to
