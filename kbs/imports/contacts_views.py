@@ -10,14 +10,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kbs.accounts.models import User
-from kbs.audit.actions import record_event
-from kbs.audit.models import Action
 from kbs.contacts.models import ContactImport
 from kbs.imports import contacts_access, contacts_actions
 from kbs.imports.contacts_forms import MAX_ROWS, ConfirmForm, ContactsUploadForm
 from kbs.imports.contacts_rules import CHOICES, COLUMNS, OPTIONAL, WHO
 from kbs.imports.models import State
-from kbs.imports.validation import report_csv
+from kbs.imports.views import report_download
 
 SHOWN = 200  # problems shown on the page; the report has them all
 
@@ -97,13 +95,5 @@ def _result_page(request: HttpRequest, batch: ContactImport) -> HttpResponse:
 @login_required
 @require_GET
 def report(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    contacts_access.require_importer(user)
-    if "batch" not in request.GET:
-        return redirect("imports:contacts")
-    batch = contacts_access.contact_import_for(user, request.GET["batch"])
-    record_event(by=user, action=Action.EXPORT, obj=batch, summary="Downloaded the report of rejected contacts rows",
-                 detail={"file_name": batch.file_name, "problems": len(batch.problems)})
-    response = HttpResponse(report_csv(batch.problems), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="rejected-contacts-{batch.public_id}.csv"'
-    return response
+    return report_download(request, find=contacts_access.contact_import_for, back="imports:contacts",
+                           what="contacts", file_name="rejected-contacts")

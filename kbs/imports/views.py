@@ -10,6 +10,8 @@ births, so no request runs long and no background work is needed (app servers ke
 The pages take no record in their paths: the checked file is named by a hidden field or a query
 parameter and read through `access.birth_import_for`, so someone else's file is "not found"."""
 
+from collections.abc import Callable
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -20,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kbs.accounts.models import User
 from kbs.audit.actions import record_event
 from kbs.audit.models import Action
+from kbs.contacts.models import ContactImport
 from kbs.imports import access, actions
 from kbs.imports.forms import MAX_ROWS, ConfirmForm, UploadForm
 from kbs.imports.load import WINDOW_DAYS
@@ -129,16 +132,24 @@ def _result_page(request: HttpRequest, batch: BirthImport) -> HttpResponse:
     })
 
 
-@login_required
-@require_GET
-def report(request: HttpRequest) -> HttpResponse:
+def report_download(request: HttpRequest, *, find: Callable[[User, str], BirthImport | ContactImport], back: str,
+                    what: str, file_name: str) -> HttpResponse:
+    """The CSV report of an uploaded file's rejected rows (row, column, reason: never the values),
+    for its uploader only, and audited as an export."""
     user: User = request.user  # type: ignore[assignment]
     access.require_importer(user)
     if "batch" not in request.GET:
-        return redirect("imports:births")
-    batch = access.birth_import_for(user, request.GET["batch"])
-    record_event(by=user, action=Action.EXPORT, obj=batch, summary="Downloaded the report of rejected births rows",
+        return redirect(back)
+    batch = find(user, request.GET["batch"])
+    record_event(by=user, action=Action.EXPORT, obj=batch, summary=f"Downloaded the report of rejected {what} rows",
                  detail={"file_name": batch.file_name, "problems": len(batch.problems)})
     response = HttpResponse(report_csv(batch.problems), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="rejected-rows-{batch.public_id}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{file_name}-{batch.public_id}.csv"'
     return response
+
+
+@login_required
+@require_GET
+def report(request: HttpRequest) -> HttpResponse:
+    return report_download(request, find=access.birth_import_for, back="imports:births", what="births",
+                           file_name="rejected-rows")
