@@ -64,7 +64,7 @@ from django.utils import timezone
 from kbs.audit.models import AuditEvent
 from kbs.chronology.models import Entry
 from kbs.concerns.models import Concern, Referral, Task, Transition
-from kbs.contacts.models import Contact, CryingPlan, MessageDelivery
+from kbs.contacts.models import Contact, CryingPlan, HistoricContact, MessageDelivery
 from kbs.core.presenters import day, moment, nhs_number
 from kbs.families.models import Baby, Birthmark, Death, Family, Involvement, Person, Relationship
 from kbs.prebirth.models import MilestoneRecord, PreBirthCase
@@ -137,6 +137,9 @@ def gather(babies: list[Baby], people: list[Person], *, subject: dict[str, str])
                 _household(families)),
         section("contacts", "Contacts", "Visits, appointments and calls that were about you or that you were at.",
                 contact_items),
+        section("historic_contacts", "Contacts recorded in other systems",
+                "Contacts with your baby that another organisation's system recorded and sent to KBS, as it sent them.",
+                _historic_contacts(baby_ids, baby_names)),
         section("assessments", "Assessments and plans", "Assessments of your baby and the plans made with them.",
                 _assessments(baby_ids, baby_names)),
         section("concerns", "Concerns and referrals", "Concerns raised about your baby or your household, and referrals made.",
@@ -291,6 +294,23 @@ def _contacts(family_ids: set[int], baby_family_ids: set[int], person_ids: set[i
               f"{text(d.understanding_checked)})" for d in contact.subject_deliveries] or "None"),
         ]))
     return items, sources
+
+
+def _historic_contacts(baby_ids: set[int], baby_names: dict[int, str]) -> list[Item]:
+    rows = HistoricContact.objects.filter(baby_id__in=baby_ids).order_by("contact_date", "contact_time", "id")
+    return [item(f"historic-contact:{h.pk}", f"{h} about {baby_names[h.baby_id]}" if h.baby_id else str(h), [
+        ("source", "Sent by", f"{h.source_system} (reference {h.source_reference})"),
+        ("when", "When", f"{h.contact_date:%d %B %Y}{f', {h.contact_time:%H:%M}' if h.contact_time else ''}"),
+        ("agency", "Agency", h.agency_code),
+        ("contact_type", "Kind of contact", h.get_contact_type_display()),
+        ("setting", "Where", h.get_setting_display()),
+        ("baby_seen", "Baby seen", h.baby_seen),
+        ("sleep_place_observed", "Where the baby was sleeping", h.get_sleep_place_observed_display()),
+        ("safe_sleep_given_to", "Safe sleep message given to", h.safe_sleep_given_to or "No one recorded"),
+        ("safe_handling_given_to", "Safe handling message given to", h.safe_handling_given_to or "No one recorded"),
+        ("safe_space_given_to", "Safe space message given to", h.safe_space_given_to or "No one recorded"),
+        ("notes", "Notes", h.notes or ""),
+    ]) for h in rows]
 
 
 def _assessments(baby_ids: set[int], baby_names: dict[int, str]) -> list[Item]:

@@ -4,7 +4,7 @@ the records, and gathering is audited."""
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.utils import timezone
 from kbs.accounts.models import User
 from kbs.audit.models import Action, AuditEvent
 from kbs.chronology.models import Entry
+from kbs.contacts.models import HistoricContact
 from kbs.families import actions as family_actions
 from kbs.subjectaccess import actions
 from kbs.subjectaccess.access import subject_of
@@ -42,7 +43,8 @@ def test_gather_holds_every_record_about_the_mother(
     assert document["format"] == "kbs-subject-access"
     assert document["format_version"] == 1
     assert [s["key"] for s in document["sections"]] == [
-        "own_records", "household", "contacts", "assessments", "concerns", "tasks", "chronology", "prebirth", "audit",
+        "own_records", "household", "contacts", "historic_contacts", "assessments", "concerns", "tasks", "chronology",
+        "prebirth", "audit",
     ]
 
     own = _items(document, "own_records")
@@ -146,6 +148,24 @@ def test_gathering_is_audited_with_a_read_of_each_family(
     ]
     assert events[0].actor == cast["dpo"]
     assert events[0].detail["items"]["contacts"] == 1
+
+
+def test_gather_holds_contacts_sent_by_other_systems(
+    records: Records, make_request: Callable[..., SubjectAccessRequest], cast: dict[str, User]
+) -> None:
+    sent = HistoricContact.objects.create(
+        source_system="Maternity EPR", source_reference="A-1", baby_nhs_number=records.baby.nhs_number,
+        contact_date=date(2026, 1, 5), contact_time=time(9, 30), agency_code="maternity", contact_type="home_visit",
+        setting="home", baby_seen=True, sleep_place_observed="cot", safe_sleep_given_to="birth_mother",
+        safe_handling_given_to="", safe_space_given_to="", notes="Seen at home", baby=records.baby,
+        family=records.family)
+    document = _gathered(make_request(), cast["dpo"])
+    found = _fields(_items(document, "historic_contacts")[f"historic-contact:{sent.pk}"])
+    assert found["source"] == "Maternity EPR (reference A-1)"
+    assert found["when"] == "05 January 2026, 09:30"
+    assert found["safe_sleep_given_to"] == "birth_mother"
+    assert found["safe_handling_given_to"] == "No one recorded"
+    assert found["notes"] == "Seen at home"
 
 
 def test_gather_writes_nothing_to_the_records(records: Records) -> None:
